@@ -59,6 +59,7 @@ def m001_notices(db: sqlite_utils.Database) -> None:
             "raw": str,  # JSON object: every published field as displayed
             "flags": str,  # JSON array of data-quality flags
             "content_hash": str,
+            "content_since": str,  # when the current published content was first seen
             "status": str,  # "active" | "removed_at_source"
             "removed_at": str,
             "first_seen_at": str,

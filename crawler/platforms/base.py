@@ -1,0 +1,163 @@
+"""The base class every breach spider inherits: modes, base URL override, run status.
+
+Arguments (`scrapy crawl <name> -a key=value`):
+- `mode`: `nightly` (default: cheap, incremental) or `backfill` (everything the source has);
+- `base_url`: `http://host:port[/prefix]` sends every request to that host, same paths under
+  the prefix, so any local copy of a portal can be crawled. Stored URLs stay the live ones;
+- `db_path`: the database to read what is already stored (default: BREACH_DB_PATH).
+"""
+
+import ipaddress
+import logging
+import sqlite3
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import scrapy
+
+from pipelines.db import loads
+
+MODES = ("nightly", "backfill")
+
+# A copy on this machine gets none of the live politeness: no robots.txt, no delays.
+LOCAL_SETTINGS = {
+    "ROBOTSTXT_OBEY": False,
+    "DOWNLOAD_DELAY": 0,
+    "AUTOTHROTTLE_ENABLED": False,
+    "CONCURRENT_REQUESTS": 32,
+    "CONCURRENT_REQUESTS_PER_DOMAIN": 16,
+    "RETRY_BACKOFF_BASE": 0.05,
+    "RETRY_BACKOFF_MAX": 1,
+}
+
+
+def is_loopback(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class BreachSpider(scrapy.Spider):
+    """Shared behaviour; subclasses set `name`, `source_kind`, `live_base_url`."""
+
+    source_kind = "state"  # "state" for an AG portal, "aggregator" otherwise
+    live_base_url = ""  # e.g. "https://oag.ca.gov"
+    # Other hosts whose links in pages belong to the same copy (e.g. "www.oag.ca.gov").
+    live_aliases: tuple[str, ...] = ()
+    # Seconds between requests to the live portal (robots.txt Crawl-delay where published).
+    live_crawl_delay: float | None = None
+
+    def __init__(
+        self,
+        *args,
+        mode: str = "nightly",
+        base_url: str | None = None,
+        db_path: str | None = None,
+        **kwargs,
+    ):
+        super().__init__(*args, **kwargs)
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
+        self.mode = mode
+        self.base_url = (base_url or self.live_base_url).rstrip("/")
+        self.db_path = db_path
+        self.run_details: dict = {}
+        self.removed_source_ids: set[str] | None = None
+        self._stored: dict[str, dict] | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        if spider.db_path is None:
+            spider.db_path = crawler.settings.get("BREACH_DB_PATH")
+        if spider.is_local:
+            crawler.settings.setdict(LOCAL_SETTINGS, priority="spider")
+        elif spider.live_crawl_delay:
+            # DOWNLOAD_DELAY is also AutoThrottle's floor, so the delay is never undercut.
+            delay = max(spider.live_crawl_delay, crawler.settings.getfloat("DOWNLOAD_DELAY"))
+            crawler.settings.set("DOWNLOAD_DELAY", delay, priority="spider")
+        return spider
+
+    # --- URLs ---------------------------------------------------------------------------------
+    @property
+    def is_local(self) -> bool:
+        return is_loopback(self.base_url)
+
+    def url(self, path: str) -> str:
+        """Absolute URL of a live path (with query) on the current base."""
+        return self.base_url + ("" if path.startswith("/") else "/") + path
+
+    def _live_hosts(self) -> set[str]:
+        return {urlsplit(self.live_base_url).netloc, *self.live_aliases}
+
+    def rebase(self, url: str) -> str:
+        """Move a live absolute URL found in a page onto the current base."""
+        parts = urlsplit(url)
+        if parts.netloc in self._live_hosts() and self.base_url != self.live_base_url:
+            return self.url(urlunsplit(("", "", parts.path, parts.query, "")))
+        return url
+
+    def resolve(self, response, href: str) -> str:
+        """The URL to request for a link found in `response`, kept on the current base.
+
+        Root-relative links ("/privacy/...") are joined to the base URL, not to the host, so
+        a copy served under a path prefix stays on its prefix.
+        """
+        href = href.strip()
+        if href.startswith("/") and not href.startswith("//"):
+            return self.url(href)
+        return self.rebase(response.urljoin(href))
+
+    def canonical(self, url: str) -> str:
+        """The live URL for a crawled URL: what gets stored, whatever copy was crawled."""
+        if not url.startswith(self.base_url) or self.base_url == self.live_base_url:
+            return url
+        return self.live_base_url + url[len(self.base_url) :]
+
+    # --- What is stored -----------------------------------------------------------------------
+    def stored_notices(self) -> dict[str, dict]:
+        """`{source_id: {"flags": [...], "status": ...}}` of this source, read once."""
+        if self._stored is None:
+            self._stored = {}
+            if self.db_path and Path(self.db_path).exists():
+                conn = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True)
+                try:
+                    rows = conn.execute(
+                        "select source_id, flags, status from notices where source = ?",
+                        (self.name,),
+                    ).fetchall()
+                except sqlite3.OperationalError:  # a database created before any notice
+                    rows = []
+                finally:
+                    conn.close()
+                self._stored = {
+                    sid: {"flags": loads(flags, []), "status": status}
+                    for sid, flags, status in rows
+                }
+        return self._stored
+
+    # --- Loud failures --------------------------------------------------------------------------
+    def layout_changed(self, response, why: str) -> None:
+        """The page no longer looks like the portal we know: an error, never zero results."""
+        self.logger.error("Layout changed at %s: %s", response.url, why)
+        self.crawler.stats.inc_value("breach/layout_changed")
+        self.run_details.setdefault("layout_changed", []).append(
+            {"url": self.canonical(response.url), "why": why}
+        )
+
+    def source_offline(self, response, why: str) -> None:
+        """The source says it is offline: a state of the source, not an empty result."""
+        if not self.crawler.stats.get_value("breach/source_offline"):
+            self.logger.error("Source %s is offline (%s): %s", self.name, response.url, why)
+        self.crawler.stats.inc_value("breach/source_offline")
+        self.run_details.setdefault("offline", why)
+
+    def count(self, key: str, value: int = 1) -> None:
+        self.crawler.stats.inc_value(f"breach/{self.name}/{key}", value)
+
+
+logging.getLogger("protego").setLevel(logging.WARNING)

@@ -1,0 +1,188 @@
+"""Reading the California AG breach portal (oag.ca.gov), page by page, by meaning.
+
+Pure functions over parsel selectors and text, so every quirk is testable on saved pages.
+Structure per ../docs (PORTALS.md 1.1-1.3): a Drupal 7 views table found by its header labels,
+a Bootstrap pager (`li.next`), detail pages with labelled fields, and a CSV export with
+no IDs.
+"""
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+
+from parsel import Selector
+
+from crawler.textparse.text import clean_text, normalize_label
+
+# Header label (normalised, "(if known)" dropped) -> our column name.
+LIST_COLUMNS = {
+    "organization name": "entity_name",
+    "date(s) of breach": "breach_dates",
+    "reported date": "reported_date",
+}
+NOTICE_ID = re.compile(r"/reports/(sb24-\d+)")
+EMPTY_MARKER = "div.view-empty"
+# Detail-page labels (normalised) -> what they hold.
+DETAIL_LABELS = {
+    "sample of notice": "notice_urls",
+    "organization name": "entity_name",
+    "date(s) of breach": "breach_dates",
+}
+# Site-wide PDFs that are not notices (annual breach reports).
+NOT_A_NOTICE = re.compile(r"data-breach-report|annual|/agweb/pdfs/", re.IGNORECASE)
+LONG_DATE = re.compile(
+    r"(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,\s+)?"
+    r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
+    r"\s+\d{1,2},\s+\d{4}"
+)
+
+
+def header_key(label: str) -> str:
+    text = normalize_label(label)
+    return re.sub(r"\s*\(if known\)$", "", text)
+
+
+@dataclass
+class ListPage:
+    """What a list page holds: `status` is "rows", "empty" or "layout_changed"."""
+
+    status: str
+    rows: list[dict] = field(default_factory=list)
+    next_href: str | None = None
+    why: str = ""
+
+
+def _find_table(sel: Selector):
+    for table in sel.css("table"):
+        labels = [header_key(" ".join(th.css("::text").getall())) for th in table.css("thead th")]
+        if "organization name" in labels:
+            return table, labels
+    return None, []
+
+
+def parse_list_page(html: str) -> ListPage:
+    """Rows of a list page, read by header label; a page we do not recognise says so."""
+    sel = Selector(text=html)
+    table, labels = _find_table(sel)
+    if table is None:
+        if sel.css(EMPTY_MARKER):
+            return ListPage("empty")
+        return ListPage("layout_changed", why="no results table and no 'view-empty' marker")
+    missing = [label for label in LIST_COLUMNS if label not in labels]
+    unknown = [label for label in labels if label not in LIST_COLUMNS]
+    if missing:
+        return ListPage(
+            "layout_changed", why=f"table headers changed: missing {missing}, found {labels}"
+        )
+    index = {LIST_COLUMNS[label]: i for i, label in enumerate(labels) if label in LIST_COLUMNS}
+    rows = [_parse_row(tr.css("td"), index) for tr in table.css("tbody tr")]
+    rows = [row for row in rows if row is not None]
+    next_href = sel.css("ul.pagination li.next a::attr(href), ul.pager li.next a::attr(href)").get()
+    page = ListPage("rows", rows, next_href)
+    if unknown:
+        page.status, page.why = "layout_changed", f"unknown table headers {unknown}"
+    elif not rows:
+        page.status, page.why = "layout_changed", "results table without rows"
+    return page
+
+
+def _parse_row(cells, index: dict[str, int]) -> dict | None:
+    if len(cells) <= max(index.values()):
+        return None
+    name_cell = cells[index["entity_name"]]
+    href = name_cell.css("a::attr(href)").get()
+    match = NOTICE_ID.search(href or "")
+    date_cell = cells[index["breach_dates"]]
+    spans = date_cell.css("span.date-display-single")
+    breach_dates = [clean_text(s.css("::text").get()) for s in spans] or [
+        clean_text(" ".join(date_cell.css("::text").getall()))
+    ]
+    name = clean_text(" ".join(name_cell.css("::text").getall()))
+    reported = clean_text(" ".join(cells[index["reported_date"]].css("::text").getall()))
+    return {
+        "source_id": match.group(1) if match else None,
+        "href": href,
+        "entity_name": name,
+        "breach_dates": [d for d in breach_dates if d],
+        "reported_date": reported,
+        "raw": {
+            "Organization Name": name,
+            "Date(s) of Breach": ", ".join(d for d in breach_dates if d) or None,
+            "Date(s) of Breach (machine)": spans.css("::attr(content)").getall() or None,
+            "Reported Date": reported,
+        },
+    }
+
+
+def active_page_number(html: str) -> int | None:
+    """The 1-based page number the pager marks as current, if there is a pager."""
+    text = Selector(text=html).css("ul.pagination li.active span::text").get()
+    return int(text) if text and text.strip().isdigit() else None
+
+
+def parse_detail_page(html: str) -> dict | None:
+    """Fields of a detail page found by their labels; None when no known label is there.
+
+    A label is any element whose own text starts with the label text; its value is the rest
+    of the label's parent (a Drupal `div.field`, or a `<p>` holding `<strong>Label:</strong>`).
+    """
+    sel = Selector(text=html)
+    found: dict = {}
+    for node in sel.xpath("//body//*[normalize-space(text())]"):
+        own_text = normalize_label(" ".join(node.xpath("text()").getall()))
+        own_text = re.sub(r"\s*\(if known\)$", "", own_text)
+        key = DETAIL_LABELS.get(own_text)
+        if key is None or key in found:
+            continue
+        container = node.xpath("..")
+        label_text = " ".join(node.xpath(".//text()").getall())
+        text = clean_text(" ".join(container.xpath(".//text()").getall())) or ""
+        value = clean_text(text.replace(clean_text(label_text) or "", "", 1))
+        if key == "notice_urls":
+            hrefs = container.css("a::attr(href)").getall()
+            found[key] = [h.strip() for h in hrefs if not NOT_A_NOTICE.search(h)]
+            found["notice_names"] = [clean_text(t) for t in container.css("a::text").getall()]
+        elif key == "breach_dates":
+            found[key] = LONG_DATE.findall(value or "") or ([value] if value else [])
+        else:
+            found[key] = value
+    return found or None
+
+
+# CSV export header (normalised) -> our column name. The real header has two spaces
+# before "(if known)"; normalising whitespace makes one or two spaces the same.
+CSV_COLUMNS = LIST_COLUMNS
+
+
+class CsvLayoutError(ValueError):
+    pass
+
+
+def parse_export_csv(text: str) -> list[dict]:
+    """Rows of the CSV export as dicts with our column names and a `raw` copy.
+
+    Raises CsvLayoutError when a column we need is not in the header.
+    """
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    header = next(reader, None) or []
+    keys = [header_key(h) for h in header]
+    missing = [label for label in CSV_COLUMNS if label not in keys]
+    if missing:
+        raise CsvLayoutError(f"CSV header changed: missing {missing}, found {header}")
+    index = {CSV_COLUMNS[k]: i for i, k in enumerate(keys) if k in CSV_COLUMNS}
+    rows = []
+    for cells in reader:
+        if not any(c.strip() for c in cells):
+            continue
+        cells = cells + [""] * (len(header) - len(cells))
+        dates = cells[index["breach_dates"]]
+        rows.append(
+            {
+                "entity_name": clean_text(cells[index["entity_name"]]),
+                "breach_dates": [d for d in (clean_text(p) for p in dates.split(",")) if d],
+                "reported_date": clean_text(cells[index["reported_date"]]),
+                "raw": dict(zip(header, cells, strict=False)),
+            }
+        )
+    return rows

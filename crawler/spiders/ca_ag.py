@@ -1,0 +1,197 @@
+"""California AG: Data Security Breach Reports. https://oag.ca.gov/privacy/databreach/list
+
+- Format: server-rendered Drupal 7 view, one HTML table (Organization Name, Date(s) of
+  Breach, Reported Date), 50 rows a page, newest first, pager `li.next` (`?page=N`, 0-based).
+- ID: the detail link's `sb24-NNNNNN` (a Drupal node id: sparse, 5-6 digits, never padded).
+- Reported date: the Drupal node's `created` date, i.e. when the AG published the notice.
+- Detail page `/ecrime/databreach/reports/sb24-N`: the sample notice file(s) and the breach
+  dates in long form. No counts: California never publishes them.
+- CSV export `/privacy/databreach/list-export`: every notice, no IDs or URLs; used in backfill
+  to check the list is complete.
+- Live manners: robots.txt `Crawl-delay: 10` (observed 2026-08-07); the server negotiates only
+  TLS 1.2 with ECDHE-RSA-AES128-GCM-SHA256 and needs legacy renegotiation, which Scrapy's TLS
+  context already allows (it sets OP_LEGACY_SERVER_CONNECT).
+
+Modes: nightly reads list pages until one holds only notices already stored (an unchanged
+portal costs one list request) and fetches detail pages only for new notices; backfill reads
+every list page and the CSV export.
+"""
+
+from collections import Counter
+
+import scrapy
+
+from crawler.items import BreachNotice
+from crawler.platforms import ca
+from crawler.platforms.base import BreachSpider
+from crawler.textparse.dates import parse_date
+
+LIST_PATH = "/privacy/databreach/list"
+EXPORT_PATH = "/privacy/databreach/list-export"
+# Shown in logs and run details: enough examples to act on, not a dump of thousands.
+EXAMPLES = 20
+
+
+class CaAgSpider(BreachSpider):
+    name = "ca_ag"
+    source_kind = "state"
+    live_base_url = "https://oag.ca.gov"
+    live_aliases = ("www.oag.ca.gov",)
+    live_crawl_delay = 10  # robots.txt Crawl-delay for all agents
+    custom_settings = {  # noqa: RUF012 (Scrapy reads this class attribute)
+        # The only suite oag.ca.gov offers (juriscraper issue #819); DEFAULT keeps the rest.
+        "DOWNLOADER_CLIENT_TLS_CIPHERS": "ECDHE-RSA-AES128-GCM-SHA256:DEFAULT",
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.list_keys: Counter = Counter()  # (name, reported) of every list row seen
+        self.list_complete = False
+        self.export_rows: list[dict] | None = None
+
+    async def start(self):
+        yield scrapy.Request(self.url(LIST_PATH), callback=self.parse, cb_kwargs={"page": 0})
+        if self.mode == "backfill":
+            yield scrapy.Request(
+                self.url(EXPORT_PATH), callback=self.parse_export, errback=self.export_failed
+            )
+
+    def parse(self, response, page: int = 0):
+        """A list page: one notice per row; detail requests for new ones; the next page.
+
+        @url https://oag.ca.gov/privacy/databreach/list
+        @returns items 1
+        @scrapes source_id entity_name reported_date
+        """
+        result = ca.parse_list_page(response.text)
+        if result.status == "layout_changed":
+            self.layout_changed(response, result.why)
+        if result.status == "empty":
+            self.logger.info("No notices on %s (view-empty)", response.url)
+        current = ca.active_page_number(response.text)
+        if current is not None and current != page + 1:
+            self.logger.warning("Asked for page %d, pager says %d", page + 1, current)
+
+        stored = self.stored_notices()
+        page_ids = [row["source_id"] for row in result.rows if row["source_id"]]
+        for row in result.rows:
+            self.list_keys[self._key(row)] += 1
+            item = self._item(row, response)
+            known = stored.get(row["source_id"])
+            if row["source_id"] and (known is None or "detail_missing" in known["flags"]):
+                yield scrapy.Request(
+                    self.resolve(response, row["href"]),
+                    callback=self.parse_detail,
+                    errback=self.detail_failed,
+                    cb_kwargs={"item": item},
+                )
+            else:
+                yield item
+
+        all_stored = bool(page_ids) and all(sid in stored for sid in page_ids)
+        if result.next_href and (self.mode == "backfill" or not all_stored):
+            yield scrapy.Request(
+                self.resolve(response, result.next_href),
+                callback=self.parse,
+                cb_kwargs={"page": page + 1},
+            )
+        elif result.status != "layout_changed":
+            if all_stored and result.next_href:
+                self.logger.info("Page %d holds only stored notices: nightly stops here", page + 1)
+            self.list_complete = not result.next_href
+            self._check_completeness()
+
+    def _item(self, row: dict, response) -> BreachNotice:
+        return BreachNotice(
+            source=self.name,
+            source_id=row["source_id"],
+            url=self.canonical(row["href"]) if row["href"] else self.canonical(response.url),
+            entity_name=row["entity_name"],
+            breach_dates=row["breach_dates"],
+            reported_date=row["reported_date"],
+            raw=row["raw"],
+        )
+
+    def parse_detail(self, response, item: BreachNotice):
+        """A notice's own page: the sample notice link(s) and the long-form breach dates."""
+        detail = ca.parse_detail_page(response.text)
+        if detail is None:
+            self.layout_changed(response, "detail page without any known label")
+            item["flags"] = ["detail_missing"]
+            yield item
+            return
+        item["url"] = self.canonical(response.url)
+        item["notice_urls"] = [
+            self.canonical(self.resolve(response, h)) for h in detail.get("notice_urls", [])
+        ]
+        item["raw"] = {
+            **item["raw"],
+            "Sample of Notice": detail.get("notice_names"),
+            "Organization Name (detail)": detail.get("entity_name"),
+            "Date(s) of Breach (detail)": detail.get("breach_dates"),
+        }
+        if not item["breach_dates"] or item["breach_dates"] == ["n/a"]:
+            item["breach_dates"] = detail.get("breach_dates") or item["breach_dates"]
+        elif self._dates_differ(item["breach_dates"], detail.get("breach_dates") or []):
+            item["flags"] = ["detail_dates_differ"]
+        yield item
+
+    @staticmethod
+    def _dates_differ(list_dates: list[str], detail_dates: list[str]) -> bool:
+        def isos(texts):
+            return {d.value.iso for d in map(parse_date, texts) if d.value}
+
+        return bool(detail_dates) and isos(list_dates) != isos(detail_dates)
+
+    def detail_failed(self, failure):
+        """Store what the list said; the next nightly fetches the detail page again."""
+        item = failure.request.cb_kwargs["item"]
+        self.logger.error("Detail page failed for %s: %s", item["source_id"], failure.value)
+        item["flags"] = ["detail_missing"]
+        return item
+
+    # --- Backfill: is the list complete? ------------------------------------------------------
+    def parse_export(self, response):
+        try:
+            self.export_rows = ca.parse_export_csv(response.text)
+        except ca.CsvLayoutError as error:
+            self.layout_changed(response, str(error))
+            return
+        self.logger.info("CSV export: %d rows", len(self.export_rows))
+        self._check_completeness()
+
+    def export_failed(self, failure):
+        self.logger.error("CSV export failed: %s", failure.value)
+        self.run_details["completeness"] = {"checked": False, "why": "CSV export failed"}
+
+    @staticmethod
+    def _key(row: dict) -> tuple:
+        name = (row.get("entity_name") or "").casefold()
+        reported = parse_date(row.get("reported_date")).value
+        return name, reported.iso if reported else row.get("reported_date")
+
+    def _check_completeness(self) -> None:
+        """Report notices in the list but not the CSV export, and the other way round."""
+        if self.mode != "backfill" or not self.list_complete or self.export_rows is None:
+            return
+        export_keys = Counter(self._key(row) for row in self.export_rows)
+        only_export = export_keys - self.list_keys
+        only_list = self.list_keys - export_keys
+        report = {
+            "checked": True,
+            "list_rows": sum(self.list_keys.values()),
+            "export_rows": len(self.export_rows),
+            "only_in_export": sum(only_export.values()),
+            "only_in_list": sum(only_list.values()),
+            "examples_only_in_export": [list(k) for k in sorted(only_export)[:EXAMPLES]],
+            "examples_only_in_list": [list(k) for k in sorted(only_list)[:EXAMPLES]],
+        }
+        self.run_details["completeness"] = report
+        self.crawler.stats.set_value("breach/ca_ag/only_in_export", report["only_in_export"])
+        self.crawler.stats.set_value("breach/ca_ag/only_in_list", report["only_in_list"])
+        log = self.logger.warning if only_export or only_list else self.logger.info
+        log(
+            "Completeness: %d list rows, %d CSV rows; %d only in the CSV, %d only in the list",
+            report["list_rows"], report["export_rows"],
+            report["only_in_export"], report["only_in_list"],
+        )  # fmt: skip

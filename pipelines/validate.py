@@ -1,0 +1,45 @@
+"""Validate stage: a record that cannot be a notice is rejected, counted and recorded.
+
+A rejected record raises `DropItem`; the store stage listens to `item_dropped` and writes
+it with its reason to `rejected_notices`, so nothing the source published is silently lost.
+"""
+
+from scrapy.exceptions import DropItem
+
+# (column, reason) pairs checked in order; the first missing one is the reason.
+REQUIRED = (
+    ("source_id", "no_source_id"),
+    ("entity_name", "no_entity_name"),
+    ("reported_date", "no_reported_date"),
+)
+
+
+class RejectedNotice(DropItem):
+    def __init__(self, reason: str, record: dict):
+        super().__init__(f"rejected notice ({reason}): {record.get('url') or record.get('id')}")
+        self.reason = reason
+
+
+def rejection_reason(record: dict) -> str | None:
+    """Why `record` cannot be stored as a notice, or None when it can."""
+    for column, reason in REQUIRED:
+        if not record.get(column):
+            return reason
+    return None
+
+
+class ValidatePipeline:
+    def __init__(self, crawler=None):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_item(self, record: dict) -> dict:
+        reason = rejection_reason(record)
+        if reason is None:
+            return record
+        if self.crawler is not None:
+            self.crawler.stats.inc_value(f"breach/rejected/{reason}")
+        raise RejectedNotice(reason, record)
