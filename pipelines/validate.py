@@ -20,9 +20,19 @@ class RejectedNotice(DropItem):
         self.reason = reason
 
 
+# Aggregators publish no filing date of their own (CSIDB has none at all); they retell a
+# notice. They still need some date, or nothing can place them in time.
+AGGREGATOR_DATES = ("reported_date", "breach_dates", "discovered_date", "notification_dates")
+
+
 def rejection_reason(record: dict) -> str | None:
     """Why `record` cannot be stored as a notice, or None when it can."""
+    aggregator = record.get("source_kind") == "aggregator"
     for column, reason in REQUIRED:
+        if column == "reported_date" and aggregator:
+            if not any(record.get(c) for c in AGGREGATOR_DATES):
+                return "no_date"
+            continue
         if not record.get(column):
             return reason
     return None
