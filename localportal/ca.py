@@ -38,8 +38,16 @@ class CANotice:
     files: list[str] = field(default_factory=list)  # sample notice file names
 
 
-def _day(text: str) -> datetime:
-    return datetime.strptime(text, "%m/%d/%Y")
+def _day(text: str) -> datetime | None:
+    try:
+        return datetime.strptime(text, "%m/%d/%Y")
+    except ValueError:  # a malformed date a test serves on purpose, shown as typed
+        return None
+
+
+def _long_date(text: str) -> str:
+    day = _day(text)
+    return f"{day:%A, %B} {day.day}, {day.year}" if day else text
 
 
 def load_real_rows(path: Path = EXPORT_CSV) -> list[dict]:
@@ -80,10 +88,11 @@ def _breach_cell(notice: CANotice) -> str:
     for text in notice.breach_dates:
         day = _day(text)
         # Pacific offset: -07:00 in summer, -08:00 otherwise (close enough for markup).
-        offset = "-07:00" if 4 <= day.month <= 10 else "-08:00"
+        offset = "-07:00" if day and 4 <= day.month <= 10 else "-08:00"
+        content = f"{day:%Y-%m-%d}T00:00:00{offset}" if day else ""
         spans.append(
             f'<span  property="dc:date" datatype="xsd:dateTime" '
-            f'content="{day:%Y-%m-%d}T00:00:00{offset}" class="date-display-single">{text}</span>'
+            f'content="{content}" class="date-display-single">{text}</span>'
         )
     return "\n            " + ", ".join(spans) + "          "
 
@@ -212,7 +221,7 @@ class CASite:
         )
         dates = "".join(
             f'<div class="field-item {"even" if i % 2 == 0 else "odd"}"><span class="date-display-single">'
-            f"{_day(d):%A, %B} {_day(d).day}, {_day(d).year}</span></div>"
+            f"{_long_date(d)}</span></div>"
             for i, d in enumerate(notice.breach_dates)
         )
         dates_field = (

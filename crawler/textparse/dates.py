@@ -3,14 +3,34 @@
 A date is a `PartialDate`: `iso` is `YYYY-MM-DD` (day precision), `YYYY-MM` (month) or
 `YYYY` (year), so "Jul 2023" is never mistaken for 1 July 2023. `parse_dates` scans free
 text for every date in it (range endpoints included) in the order written.
+
+Filers type these fields freely (the Maine form and the Maine archive log are the worst), so
+beyond the plain forms the parser reads:
+- ranges written with "-", "–", "to", "through", "&": "7/12/2020 – 8/8/2020",
+  "June 22-25, 2020", "4/23-24/2016", "April 6 - April 9, 2020";
+- endpoints that borrow their year from the next date: "7/21-9/9/17", "Feb-Dec 2016",
+  "Between November and December 2019" (a date that cannot get a year is `unparsed`);
+- Excel serial day numbers (43404 = 2018-10-31) when a whole cell is one, and date objects;
+- two typos the Maine viewer is known for: "03/17/2-26" ("-" typed for the "0" next to it on
+  the keyboard, read as 2026) and "03132026" (MMDDYYYY without separators).
+
+Text about another event is not a date of this field and is skipped: "(discovered 9/22/15)",
+"Update to 11/21/17 notice", "(Supplement to 11/22/16 notice)", "See 10/31/17 notice". For
+`parse_date` (one date: a reported or discovered date) discovery phrases are kept, since there
+the discovery date is usually the value itself.
+
+The status is `unparsed` whenever some digits were left unexplained ("4/29/2016, 12/31/206"
+gives 2016-04-29 and `unparsed`), so nothing is silently half-read. Three-digit years
+("5/28/215") and years outside 1900-2100 ("05/30/3019") are not guessed at.
 """
 
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from crawler.textparse import NONE, OK, UNPARSED, Parsed
+from crawler.textparse.novalue import says_no_value
 from crawler.textparse.text import clean_text
 
 MONTHS = {
@@ -20,23 +40,71 @@ MONTHS = {
 }
 MONTHS["sept"] = 9
 
-# Text that means "no date was given" rather than "a date we cannot read".
-NONE_MARKERS = re.compile(
-    r"^(n/?a|none|unknown|not known|not applicable|not yet (known|determined)|tbd|to be determined"
-    r"|unk|\?+|-+)\.?$",
+MIN_YEAR, MAX_YEAR = 1900, 2100
+# Excel's day 0 is 1899-12-30 (it counts the fictitious 1900-02-29).
+EXCEL_EPOCH = date(1899, 12, 30)
+# Serials from 1950 to 2100: a five-digit cell outside this is not a date.
+_SERIAL_RANGE = (18264, 73415)
+
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)(?![a-z])\.?"
+)
+_WEEKDAY = r"(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day,?\s+)?"
+_ORD = r"(?:st|nd|rd|th)?"
+# A four-digit year, or "2-26" for 2026 (see the module docstring).
+_YEAR4 = r"(?:\d{4}|2-\d{2})(?!\d)"
+_YEAR = r"(?:\d{4}|2-\d{2}|\d{2})(?![\d/])"
+_RANGE_WORD = r"(?:-|&|and|to|through|thru)"
+
+# One alternation, most specific first: at each position the first alternative that
+# matches wins, and scanning resumes after it.
+_DATE_TOKEN = re.compile(
+    rf"(?P<iso>\b(?P<iy>\d{{4}})-(?P<im>\d{{1,2}})-(?P<id>\d{{1,2}})(?:T[\d:.+-]+Z?)?(?!\d))"
+    # 4/23-24/2016, 2/10&11/18, 3/21 & 23/2016: one month, two days, one year
+    rf"|(?P<mdd>\b(?P<dm>\d{{1,2}})/(?P<dd1>\d{{1,2}})\s*(?:-|&)\s*(?P<dd2>\d{{1,2}})(?:/|,\s*)(?P<dy>{_YEAR}))"
+    rf"|(?P<mdy>\b(?P<m>\d{{1,2}})\s*/\s*(?P<d>\d{{1,2}})\s*/\s*(?P<y>{_YEAR}))"
+    rf"|(?P<mdy_sep>\b(?P<sm_>\d{{1,2}})(?P<sep>[.-])(?P<sd_>\d{{1,2}})(?P=sep)(?P<sy_>{_YEAR}))"
+    rf"|(?P<compact>\b(?P<cm>[01]\d)(?P<cd>[0-3]\d)(?P<cy>(?:19|20)\d{{2}})\b)"
+    # June 22-25, 2020: one month, two days, one year
+    rf"|(?P<long_range>\b(?P<rmon>{_MONTH})\s*(?P<rd1>\d{{1,2}}){_ORD}\s*{_RANGE_WORD}\s*"
+    rf"(?P<rd2>\d{{1,2}}){_ORD},?\s+(?P<ry>{_YEAR4}))"
+    rf"|(?P<long>\b{_WEEKDAY}(?P<lmon>{_MONTH})\s*(?P<ld>\d{{1,2}}){_ORD}(?:[,.]\s*|\s+)(?P<ly>{_YEAR4}))"
+    # April 6 (- April 9, 2020): the year comes from a later date
+    rf"|(?P<month_day>\b(?P<pmon>{_MONTH})\s*(?P<pd>\d{{1,2}}){_ORD}\b(?![,.]?\s*\d))"
+    rf"|(?P<my>\b(?P<mmon>{_MONTH}),?\s+(?:of\s+)?(?P<my_y>\d{{4}})(?!\d))"
+    rf"|(?P<bare_month>\b(?P<bmon>{_MONTH}))"
+    rf"|(?P<slash_my>\b(?P<smm>\d{{1,2}})\s*/\s*(?P<smy>\d{{4}})(?!\d))"
+    # 7/21 (-9/9/17): the year comes from a later date
+    rf"|(?P<md>\b(?P<pm>\d{{1,2}})/(?P<pdd>\d{{1,2}})\b(?!\s*/))"
+    r"|(?P<year>\b(?:19|20)\d{2}\b)",
     re.IGNORECASE,
 )
+_TIME_OF_DAY = re.compile(r"\b\d{1,2}:\d{2}(?::\d{2})?(?:\s*[ap]\.?m\b\.?)?", re.IGNORECASE)
+_DASHES = re.compile("[\u2010-\u2015\u2212]")
+_EXCEL_SERIAL = re.compile(r"^\d{5}(?:\.\d+)?$")
+_DIGIT = re.compile(r"\d")
 
-_MONTH_NAME = r"(?P<mon>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
-_WEEKDAY = r"(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day,?\s+)?"
-# Alternatives are tried left to right at each position, most specific first.
-_DATE_TOKEN = re.compile(
-    r"(?P<iso>\b(?P<iy>\d{4})-(?P<im>\d{1,2})-(?P<id>\d{1,2})(?:T[\d:.+-]+Z?)?\b)"
-    r"|(?P<mdy>\b(?P<m>\d{1,2})[/.-](?P<d>\d{1,2})[/.-](?P<y>\d{4}|\d{2})\b)"
-    r"|(?P<long>\b" + _WEEKDAY + _MONTH_NAME.replace("mon>", "lmon>") + r"\s+(?P<ld>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<ly>\d{4})\b)"
-    r"|(?P<my>\b" + _MONTH_NAME.replace("mon>", "mmon>") + r",?\s+(?:of\s+)?(?P<my_y>\d{4})\b)"
-    r"|(?P<slash_my>\b(?P<sm>\d{1,2})/(?P<sy>\d{4})\b)"
-    r"|(?P<year>\b(?:19|20)\d{2}\b)",
+# Fragments about another event (discovery, an earlier notice): never a date of this field.
+_REFERENCE = (
+    r"update[sd]?|supplement(?:al)?|suppletment|follow[- ]?up|f/u|see|rec'?d|received"
+    r"|notified|informed|completed|law enf"
+)
+_DISCOVERY = r"(?:breach(?:ed)?\s+)?discover(?:ed|y)|informed of|notified of|learned of"
+_OTHER_EVENT = re.compile(
+    rf"\(\s*(?:this is (?:an? )?)?(?:{_DISCOVERY}|{_REFERENCE})(?![a-z])[^)]*\)?"
+    rf"|\b(?:{_DISCOVERY})(?![a-z]).*$"
+    r"|\b(?:update[sd]?|supplement(?:al)?|suppletment|follow[- ]?up|f/u)\s+(?:to|from)\b"
+    r"[^;)]*?(?:\bnotice\b|$)"
+    r"|\bsee\b[^;)]*?\bnotice\b",
+    re.IGNORECASE,
+)
+# The same, minus discovery phrases: for a single reported or discovered date.
+_OTHER_NOTICE = re.compile(
+    rf"\(\s*(?:this is (?:an? )?)?(?:{_REFERENCE})(?![a-z])[^)]*\)?"
+    r"|\b(?:update[sd]?|supplement(?:al)?|suppletment|follow[- ]?up|f/u)\s+(?:to|from)\b"
+    r"[^;)]*?(?:\bnotice\b|$)"
+    r"|\bsee\b[^;)]*?\bnotice\b",
     re.IGNORECASE,
 )
 
@@ -65,7 +133,16 @@ class PartialDate:
         return date(year, month, calendar.monthrange(year, month)[1])
 
 
+@dataclass
+class _YearLess:
+    """A month (and maybe day) whose year is taken from the next date in the same text."""
+
+    month: int | None
+    day: int | None = None
+
+
 def _full_year(text: str) -> int:
+    text = text.replace("-", "0")  # "2-26" -> 2026
     year = int(text)
     if len(text) == 2:
         # Two-digit years in breach filings are this century until the 1970s show up.
@@ -74,57 +151,152 @@ def _full_year(text: str) -> int:
 
 
 def _make(year: int, month: int | None = None, day: int | None = None) -> PartialDate | None:
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        return None
     try:
         if day is not None:
             return PartialDate(date(year, month, day).isoformat())
         if month is not None:
             date(year, month, 1)
             return PartialDate(f"{year:04d}-{month:02d}")
-        date(year, 1, 1)
         return PartialDate(f"{year:04d}")
     except (ValueError, TypeError):
         return None
 
 
-def _token_to_date(match: re.Match) -> PartialDate | None:
+def _month(name: str) -> int | None:
+    return MONTHS.get(name.casefold().rstrip("."))
+
+
+def _token_dates(match: re.Match) -> list[PartialDate | _YearLess | None]:
+    """The date(s) one token stands for; None for a token that is not a real date."""
     g = match.groupdict()
     if g["iso"]:
-        return _make(int(g["iy"]), int(g["im"]), int(g["id"]))
+        return [_make(int(g["iy"]), int(g["im"]), int(g["id"]))]
+    if g["mdd"]:
+        year, month = _full_year(g["dy"]), int(g["dm"])
+        return [_make(year, month, int(g["dd1"])), _make(year, month, int(g["dd2"]))]
     if g["mdy"]:
-        return _make(_full_year(g["y"]), int(g["m"]), int(g["d"]))
+        return [_make(_full_year(g["y"]), int(g["m"]), int(g["d"]))]
+    if g["mdy_sep"]:
+        return [_make(_full_year(g["sy_"]), int(g["sm_"]), int(g["sd_"]))]
+    if g["compact"]:
+        return [_make(int(g["cy"]), int(g["cm"]), int(g["cd"]))]
+    if g["long_range"]:
+        year, month = _full_year(g["ry"]), _month(g["rmon"])
+        return [_make(year, month, int(g["rd1"])), _make(year, month, int(g["rd2"]))]
     if g["long"]:
-        return _make(int(g["ly"]), MONTHS.get(g["lmon"].casefold().rstrip(".")), int(g["ld"]))
+        return [_make(_full_year(g["ly"]), _month(g["lmon"]), int(g["ld"]))]
+    if g["month_day"]:
+        return [_YearLess(_month(g["pmon"]), int(g["pd"]))]
     if g["my"]:
-        return _make(int(g["my_y"]), MONTHS.get(g["mmon"].casefold().rstrip(".")))
+        return [_make(int(g["my_y"]), _month(g["mmon"]))]
+    if g["bare_month"]:
+        return [_YearLess(_month(g["bmon"]))]
     if g["slash_my"]:
-        return _make(int(g["sy"]), int(g["sm"]))
-    return _make(int(g["year"]))
+        return [_make(int(g["smy"]), int(g["smm"]))]
+    if g["md"]:
+        return [_YearLess(int(g["pm"]), int(g["pdd"]))]
+    return [_make(int(g["year"]))]
 
 
-def parse_dates(text: str | list[str] | None) -> Parsed:
-    """Every date in `text` (a string or a list of strings), in the order written.
+def _resolve_years(
+    dates: list[PartialDate | _YearLess | None],
+) -> list[PartialDate | None]:
+    """Give each year-less date the year of the next full date (the year before if it would
+    otherwise come after that date: "Dec 20 - Jan 5, 2020")."""
+    resolved: list[PartialDate | None] = []
+    for index, value in enumerate(dates):
+        if not isinstance(value, _YearLess):
+            resolved.append(value)
+            continue
+        anchor = next((d for d in dates[index + 1 :] if isinstance(d, PartialDate)), None)
+        if anchor is None or value.month is None:
+            resolved.append(None)
+            continue
+        year = anchor.first_day.year
+        candidate = _make(year, value.month, value.day)
+        if candidate is not None and candidate.first_day > anchor.last_day:
+            candidate = _make(year - 1, value.month, value.day)
+        resolved.append(candidate)
+    return resolved
+
+
+def _from_object(value) -> PartialDate | None:
+    if isinstance(value, datetime):
+        return _make(value.year, value.month, value.day)
+    if isinstance(value, date):
+        return _make(value.year, value.month, value.day)
+    return excel_serial_date(value)
+
+
+def excel_serial_date(value: float | int | str) -> PartialDate | None:
+    """The day an Excel serial number stands for (43404 -> 2018-10-31), or None."""
+    try:
+        serial = float(value)
+    except (TypeError, ValueError):
+        return None
+    if not _SERIAL_RANGE[0] <= serial <= _SERIAL_RANGE[1]:
+        return None
+    day = EXCEL_EPOCH + timedelta(days=int(serial))
+    return _make(day.year, day.month, day.day)
+
+
+def _parse_part(part, skip: re.Pattern) -> tuple[list[PartialDate], str]:
+    if isinstance(part, date | int | float) and not isinstance(part, bool):
+        found = _from_object(part)
+        return ([found], OK) if found else ([], UNPARSED)
+    cleaned = clean_text(part)
+    if cleaned is None or says_no_value(cleaned):
+        return [], NONE
+    if _EXCEL_SERIAL.match(cleaned):
+        found = excel_serial_date(cleaned)
+        return ([found], OK) if found else ([], UNPARSED)
+    text = _DASHES.sub("-", cleaned)
+    text = _TIME_OF_DAY.sub(" ", text)
+    kept = skip.sub(" ", text)
+    if not clean_text(kept) or says_no_value(kept) or (kept != text and not _DIGIT.search(kept)):
+        # Only another event's date ("Update to previous notice of breach Discovered 6/4/14"),
+        # or "Unknown (discovered 9/22/16)": no date of this field.
+        return [], NONE
+    text = kept
+    matches = list(_DATE_TOKEN.finditer(text))
+    # A lower-case month word ("may", "march") is prose, not a date.
+    matches = [m for m in matches if not (m["bare_month"] and m.group()[0].islower())]
+    dates = _resolve_years([d for m in matches for d in _token_dates(m)])
+    leftover = text
+    for m in reversed(matches):
+        leftover = leftover[: m.start()] + " " + leftover[m.end() :]
+    found = [d for d in dates if d is not None]
+    if not matches or None in dates or _DIGIT.search(leftover):
+        return found, UNPARSED
+    return found, OK
+
+
+def parse_dates(text, *, keep_discovery: bool = False) -> Parsed:
+    """Every date in `text` (a string, a date, an Excel serial, or a list of them), in order.
 
     Returns `Parsed(list[PartialDate], status)`: `none` for blank/"n/a"/"Unknown", `unparsed`
     when some date-like text could not be read (the dates that could are still returned).
+    Dates of other events ("(discovered 9/22/15)", "Update to 11/21/17 notice") are skipped;
+    `keep_discovery=True` keeps discovery dates (for a "date discovered" field).
     """
     parts = text if isinstance(text, list | tuple) else [text]
+    skip = _OTHER_NOTICE if keep_discovery else _OTHER_EVENT
     found: list[PartialDate] = []
     status = NONE
     for part in parts:
-        cleaned = clean_text(part)
-        if cleaned is None or NONE_MARKERS.match(cleaned):
-            continue
-        matches = list(_DATE_TOKEN.finditer(cleaned))
-        dates = [_token_to_date(m) for m in matches]
-        found.extend(d for d in dates if d is not None)
-        if not matches or None in dates:
-            status = UNPARSED
-        elif status == NONE:
-            status = OK
+        dates, part_status = _parse_part(part, skip)
+        found.extend(dates)
+        if part_status == UNPARSED or (part_status == OK and status == NONE):
+            status = part_status
     return Parsed(found, status)
 
 
-def parse_date(text: str | None) -> Parsed:
-    """The first date in `text`, as `Parsed(PartialDate | None, status)`."""
-    parsed = parse_dates(text)
+def parse_date(text) -> Parsed:
+    """The first date in `text`, as `Parsed(PartialDate | None, status)`.
+
+    For single-date fields (reported, discovered): a discovery phrase is read as the date.
+    """
+    parsed = parse_dates(text, keep_discovery=True)
     return Parsed(parsed.value[0] if parsed.value else None, parsed.status)

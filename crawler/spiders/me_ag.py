@@ -1,0 +1,174 @@
+"""Maine AG: Data Breach Notifications viewer.
+https://www.maine.gov/agviewer/content/ag/985235c7-cb95-4be2-8792-a1252b4f8318/list.html
+
+- Format: one HTML table with every notice inline (DataTables pages it in the browser only):
+  "Date Reported" (YYYY-MM-DD) and the entity linked to `<uuid>.html`. `-a viewer=old` reads
+  the 2020-2025 viewer instead (`apps.web.maine.gov/online/aeviewer/ME/40/list.shtml`,
+  `<uuid>.shtml`; 404 since 2026, kept for copies and in case it returns).
+- ID: the UUID of the detail page (old and new viewer UUIDs differ for the same notice).
+- Reported date: the list's "Date Reported", the day the filing reached the AG (filings were
+  published automatically, PORTALS.md 2.1).
+- Detail page: about 25 labelled fields in four `<h2>` sections, read by label within their
+  section (crawler/platforms/maine.py). The filer's contact ("Submitted By") is never stored.
+- Offline: since 12 Jun 2026 the list 302-redirects to a notice ("The public-facing database
+  will remain offline") and detail pages answer 403. That is recorded as the run's source
+  status `offline` (exit code 2), and the run changes nothing stored.
+- Not checked live: the viewer was offline when this was written (2026-11); built from the
+  documented structure and real archive rows.
+
+Modes: nightly fetches the detail pages of notices not stored yet (and of stored ones whose
+detail page failed or that had vanished); backfill fetches every detail page. Both mark
+stored notices missing from a complete, healthy list as removed at source.
+"""
+
+import scrapy
+from scrapy.exceptions import CloseSpider
+
+from crawler.items import BreachNotice
+from crawler.platforms import maine
+from crawler.platforms.base import BreachSpider
+
+VIEWERS = ("new", "old")
+# Shown in logs and run details: enough examples to act on.
+EXAMPLES = 20
+
+
+class MeAgSpider(BreachSpider):
+    name = "me_ag"
+    source_kind = "state"
+    live_base_url = "https://www.maine.gov"
+    live_aliases = ("maine.gov", "apps.web.maine.gov")
+
+    def __init__(self, *args, viewer: str = "new", **kwargs):
+        super().__init__(*args, **kwargs)
+        if viewer not in VIEWERS:
+            raise ValueError(f"viewer must be one of {VIEWERS}, not {viewer!r}")
+        self.viewer = viewer
+        self.offline = False
+        self.unknown_labels: dict[str, int] = {}
+
+    async def start(self):
+        if self.viewer == "new":
+            url = self.url(maine.VIEWER_LIST_PATH)
+        else:
+            url = self.rebase(maine.OLD_VIEWER_LIST_URL)
+        # 403 reaches the callback: on this portal it means "offline", not a transient error.
+        yield scrapy.Request(url, callback=self.parse, meta={"handle_httpstatus_list": [403]})
+
+    def parse(self, response):
+        """The list: every notice in one table; detail requests for the ones to (re)read.
+
+        @url https://www.maine.gov/agviewer/content/ag/985235c7-cb95-4be2-8792-a1252b4f8318/list.html
+        @returns requests 1
+        """
+        self._check_online(response, "list")
+        try:
+            page = maine.parse_list(response.text)
+        except maine.LayoutChangedError as error:
+            self.layout_changed(response, str(error))
+            return
+        if not page.rows:
+            # Maine never had an empty list; treat it as breakage, and mark nothing removed.
+            self.layout_changed(response, "the list table has no notice rows")
+            return
+        stored = self.stored_notices()
+        to_fetch = [row for row in page.rows if self._wants_detail(row.source_id, stored)]
+        self.run_details["list"] = {
+            "rows": len(page.rows),
+            "detail_requests": len(to_fetch),
+            "unreadable_rows": len(page.problems),
+        }
+        if page.problems:
+            self.logger.error("%d list rows unreadable, e.g. %s", len(page.problems),
+                              page.problems[:3])  # fmt: skip
+            self.run_details["list"]["unreadable_examples"] = page.problems[:EXAMPLES]
+        else:
+            self._note_removed({row.source_id for row in page.rows}, stored)
+        for row in to_fetch:
+            yield scrapy.Request(
+                self.resolve(response, row.href),
+                callback=self.parse_detail,
+                errback=self.detail_failed,
+                cb_kwargs={"row": row},
+                meta={"handle_httpstatus_list": [403]},
+            )
+
+    def _wants_detail(self, source_id: str, stored: dict) -> bool:
+        known = stored.get(source_id)
+        if self.mode == "backfill" or known is None:
+            return True
+        return known["status"] != "active" or "detail_missing" in known["flags"]
+
+    def _note_removed(self, listed: set[str], stored: dict) -> None:
+        """Stored notices missing from a complete, healthy list (the store marks them)."""
+        active = {sid for sid, info in stored.items() if info["status"] == "active"}
+        gone = active - listed
+        self.removed_source_ids = gone
+        if gone:
+            self.logger.warning("%d stored notices are no longer listed, e.g. %s",
+                                len(gone), sorted(gone)[:3])  # fmt: skip
+            self.run_details["list"]["vanished_examples"] = sorted(gone)[:EXAMPLES]
+
+    def parse_detail(self, response, row: maine.ListRow):
+        """One notice's page, read by label within each section."""
+        self._check_online(response, "detail page")
+        detail = maine.parse_detail(
+            response.text, urljoin=lambda href: self._live_url(self.resolve(response, href))
+        )
+        item = BreachNotice(
+            source=self.name,
+            source_id=row.source_id,
+            url=self._live_url(response.url),
+            entity_name=row.entity_name,
+            reported_date=row.reported_date,
+            residents_state="ME",
+            raw={"Date Reported": row.reported_date, "Organization Name (list)": row.entity_name},
+        )
+        if detail.known_labels == 0:
+            self.layout_changed(response, "detail page without any known label")
+            item["flags"] = ["detail_missing"]
+            yield item
+            return
+        for name, value in detail.fields.items():
+            item[name] = value
+        item["raw"].update(detail.raw)
+        self._note_unknown(detail, response)
+        yield item
+
+    def _note_unknown(self, detail: maine.DetailPage, response) -> None:
+        """New labels or sections are kept in raw; say so once per run, with a count."""
+        for label in detail.unknown_labels + [f"section: {s}" for s in detail.unknown_sections]:
+            if label not in self.unknown_labels:
+                self.logger.warning("Unknown label %r on %s (kept in raw)", label, response.url)
+            self.unknown_labels[label] = self.unknown_labels.get(label, 0) + 1
+        if self.unknown_labels:
+            self.run_details["unknown_labels"] = self.unknown_labels
+
+    def detail_failed(self, failure):
+        """A detail page that did not load: nothing is stored, the next nightly retries it."""
+        row = failure.request.cb_kwargs["row"]
+        self.logger.error("Detail page failed for %s: %s", row.source_id, failure.value)
+        self.count("detail_failed")
+
+    def _check_online(self, response, what: str) -> None:
+        """Stop the run, changing nothing, if the portal says it is offline."""
+        if self.offline:
+            raise CloseSpider("source_offline")
+        if response.status == 403:
+            why = f"{what} answered 403"
+        elif maine.is_offline_notice(response.text):
+            redirected = response.meta.get("redirect_urls")
+            why = f"{what} {'redirected to' if redirected else 'is'} the offline notice"
+        else:
+            return
+        self.offline = True
+        self.removed_source_ids = None  # an offline list says nothing about what was removed
+        self.source_offline(response, why)
+        raise CloseSpider("source_offline")
+
+    def _live_url(self, url: str) -> str:
+        """The live URL of a crawled one; the old viewer lived on its own host."""
+        live = self.canonical(url)
+        if self.viewer == "old" and "/online/aeviewer/" in live:
+            return live.replace(self.live_base_url, "https://apps.web.maine.gov", 1)
+        return live

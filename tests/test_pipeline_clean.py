@@ -1,0 +1,93 @@
+"""Clean stage: text to typed columns, with the text and the doubts kept."""
+
+from datetime import date
+
+import pytest
+
+from crawler.items import BreachNotice
+from pipelines.clean import CleanPipeline
+
+TODAY = date(2026, 11, 22)
+
+
+def clean(**fields) -> dict:
+    item = BreachNotice(source="ca_ag", source_id="sb24-1", **fields)
+    return CleanPipeline(today=TODAY).process_item(item)
+
+
+@pytest.mark.parametrize(
+    ("published", "expected"),
+    [
+        ("\u200b\u200bHarvard Pilgrim Health Care\u200b", "Harvard Pilgrim Health Care"),
+        ("CRC Insurance Services, LLC\u200e", "CRC Insurance Services, LLC"),
+        ("Southeast Series of Lockton Companies, LLC (“Lockton”)\u202f",
+         "Southeast Series of Lockton Companies, LLC (“Lockton”)"),
+        (" Rebound Orthopedics & Neurosurgery", "Rebound Orthopedics & Neurosurgery"),
+        ("Monterey  Bay Air Resources District", "Monterey Bay Air Resources District"),
+        ("Caltrol Inc.\u00a0", "Caltrol Inc."),
+        ("See’s Candies, Inc.", "See’s Candies, Inc."),
+        ("Ernst &amp; Young LLP", "Ernst & Young LLP"),
+        ("Bad\x00Name\x1f", "Bad Name"),
+    ],
+)
+def test_entity_names_are_cleaned_of_invisible_characters(published, expected):
+    assert clean(entity_name=published)["entity_name"] == expected
+
+
+def test_several_breach_dates_sorted_with_bounds():
+    record = clean(breach_dates=["08/09/2020", "02/27/2020", "08/09/2020"], reported_date="10/09/2020")
+    assert record["breach_dates"] == ["2020-02-27", "2020-08-09"]
+    assert (record["breach_start"], record["breach_end"]) == ("2020-02-27", "2020-08-09")
+    assert record["breach_precision"] == "day"
+    assert record["reported_date"] == "2020-10-09"
+    assert record["flags"] == []
+
+
+def test_na_means_no_breach_date_and_no_flag():
+    record = clean(breach_dates=["n/a"], reported_date="12/30/2013")
+    assert (record["breach_dates"], record["breach_start"], record["flags"]) == ([], None, [])
+
+
+def test_month_precision_is_kept():
+    record = clean(breach_dates=["Jul 2023"])
+    assert record["breach_dates"] == ["2023-07"]
+    assert (record["breach_start"], record["breach_end"], record["breach_precision"]) == (
+        "2023-07-01", "2023-07-31", "month"
+    )
+
+
+def test_impossible_dates_are_kept_and_flagged():
+    # DaVita: "11/20/2027, 12/14/2023" reported 07/03/2024 (a typo in the real export).
+    record = clean(breach_dates=["11/20/2027", "12/14/2023"], reported_date="07/03/2024")
+    assert record["breach_dates"] == ["2023-12-14", "2027-11-20"]
+    assert "future_date:breach_end" in record["flags"]
+    # Gardena Honda: breach 08/21/2025 reported 05/06/2025.
+    record = clean(breach_dates=["08/21/2025"], reported_date="05/06/2025")
+    assert record["flags"] == ["breach_after_report"]
+
+
+def test_unreadable_date_is_flagged_not_dropped():
+    record = clean(breach_dates=["13/45/2020"], reported_date="01/02/2021", raw={"Date(s) of Breach": "13/45/2020"})
+    assert record["breach_dates"] == []
+    assert record["flags"] == ["unparsed:breach_dates"]
+    assert record["raw"] == {"Date(s) of Breach": "13/45/2020"}
+
+
+def test_counts_keep_their_text():
+    record = clean(total_affected="Approximately 2,921", residents_affected="Unknown")
+    assert (record["total_affected"], record["total_affected_raw"]) == (2921, "Approximately 2,921")
+    assert (record["residents_affected"], record["residents_affected_raw"]) == (None, "Unknown")
+    assert record["flags"] == []
+
+
+def test_only_published_fields_become_columns():
+    record = clean(entity_name="A", reported_date="01/02/2020")
+    assert "notice_url" not in record and "total_affected" not in record
+    assert record["id"] == "ca_ag:sb24-1"
+    assert record["source_kind"] == "state"
+
+
+def test_notice_urls_first_becomes_notice_url():
+    record = clean(notice_urls=["https://x/a.pdf", "https://x/b.pdf", "https://x/a.pdf"])
+    assert record["notice_urls"] == ["https://x/a.pdf", "https://x/b.pdf"]
+    assert record["notice_url"] == "https://x/a.pdf"

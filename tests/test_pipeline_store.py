@@ -1,0 +1,107 @@
+"""Store stage on a real SQLite file: upserts, first/last seen, versions, nothing deleted."""
+
+import json
+
+import pytest
+
+from pipelines.db import connect
+from pipelines.store import NoticeStore
+from pipelines.validate import rejection_reason
+
+
+@pytest.fixture
+def store(tmp_path):
+    return NoticeStore(connect(tmp_path / "t.db"), run_id=7)
+
+
+def record(**changes) -> dict:
+    base = {
+        "id": "ca_ag:sb24-1", "source": "ca_ag", "source_kind": "state", "source_id": "sb24-1",
+        "url": "https://oag.ca.gov/ecrime/databreach/reports/sb24-1", "entity_name": "Acme Inc.",
+        "breach_dates": ["2024-01-02"], "breach_start": "2024-01-02", "breach_end": "2024-01-02",
+        "breach_precision": "day", "reported_date": "2024-02-01", "raw": {"Organization Name": "Acme Inc."},
+        "flags": [],
+    }  # fmt: skip
+    return {**base, **changes}
+
+
+def notice(store):
+    return next(store.db.query("select * from notices"))
+
+
+def test_new_then_unchanged_moves_only_last_seen(store):
+    assert store.save(record(), seen_at="2026-01-01T00:00:00+00:00") == "new"
+    assert store.save(record(), seen_at="2026-01-02T00:00:00+00:00") == "unchanged"
+    row = notice(store)
+    assert (row["first_seen_at"], row["last_seen_at"]) == ("2026-01-01T00:00:00+00:00", "2026-01-02T00:00:00+00:00")
+    assert store.db["notice_versions"].count == 0
+    assert store.db["notices"].count == 1
+
+
+def test_changed_content_keeps_the_previous_version(store):
+    store.save(record(), seen_at="2026-01-01T00:00:00+00:00")
+    changed = record(breach_dates=["2024-01-02", "2024-01-09"], breach_end="2024-01-09")
+    assert store.save(changed, seen_at="2026-01-05T00:00:00+00:00") == "updated"
+    row = notice(store)
+    assert json.loads(row["breach_dates"]) == ["2024-01-02", "2024-01-09"]
+    assert row["first_seen_at"] == "2026-01-01T00:00:00+00:00"
+    assert row["content_since"] == "2026-01-05T00:00:00+00:00"
+    (version,) = store.db["notice_versions"].rows
+    assert json.loads(version["content"])["breach_dates"] == ["2024-01-02"]
+    assert (version["seen_from"], version["replaced_at"], version["run_id"]) == (
+        "2026-01-01T00:00:00+00:00", "2026-01-05T00:00:00+00:00", 7
+    )
+
+
+def test_fields_not_published_this_time_are_not_erased(store):
+    store.save(record(notice_url="https://x/a.pdf", notice_urls=["https://x/a.pdf"],
+                      raw={"Organization Name": "Acme Inc.", "Sample of Notice": ["a.pdf"]}))
+    list_only = record()
+    del list_only["raw"]
+    list_only["raw"] = {"Organization Name": "Acme Inc."}
+    assert store.save(list_only) == "unchanged"
+    row = notice(store)
+    assert row["notice_url"] == "https://x/a.pdf"
+    assert json.loads(row["raw"])["Sample of Notice"] == ["a.pdf"]
+
+
+def test_removed_at_source_and_back(store):
+    store.save(record())
+    assert store.mark_removed("ca_ag", {"sb24-1", "sb24-999"}, seen_at="2026-06-12T00:00:00+00:00") == 1
+    row = notice(store)
+    assert (row["status"], row["removed_at"]) == ("removed_at_source", "2026-06-12")
+    assert store.db["notices"].count == 1  # marked, never deleted
+    store.save(record())
+    assert notice(store)["status"] == "active"
+
+
+def test_rejected_records_are_kept_with_their_reason(store):
+    bad = record(entity_name=None)
+    reason = rejection_reason(bad)
+    store.reject(bad, reason)
+    (row,) = store.db["rejected_notices"].rows
+    assert (row["reason"], row["source_id"], row["run_id"]) == ("no_entity_name", "sb24-1", 7)
+    assert store.db["notices"].count == 0
+
+
+@pytest.mark.parametrize(
+    ("changes", "reason"),
+    [
+        ({"entity_name": ""}, "no_entity_name"),
+        ({"reported_date": None}, "no_reported_date"),
+        ({"source_id": None}, "no_source_id"),
+        ({}, None),
+        # Aggregators publish no filing date; any date places them in time.
+        ({"source_kind": "aggregator", "reported_date": None}, None),
+        ({"source_kind": "aggregator", "reported_date": None, "breach_dates": []}, "no_date"),
+    ],
+)
+def test_validation_reasons(changes, reason):
+    assert rejection_reason(record(**changes)) == reason
+
+
+def test_hostile_text_is_stored_as_text(store):
+    name = "Robert'); DROP TABLE notices;-- <script>alert(1)</script>" + "x" * 100_000
+    store.save(record(entity_name=name))
+    assert notice(store)["entity_name"] == name
+    assert store.db.execute("pragma integrity_check").fetchone()[0] == "ok"
