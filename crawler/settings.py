@@ -75,3 +75,4 @@ EXTENSIONS = {
 # --- Scrapy housekeeping --------------------------------------------------------------------
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 LOG_LEVEL = os.environ.get("BREACH_LOG_LEVEL", "INFO")
+LOG_FORMATTER = "crawler.logformatter.BreachLogFormatter"

@@ -5,6 +5,7 @@ pages, and serves the two real archive workbooks.
 """
 
 import json
+import time
 
 import pytest
 
@@ -66,10 +67,14 @@ def test_recrawl_adds_nothing_and_fetches_no_detail(maine, tmp_path):
     assert crawl(server, db).returncode == 0
     details_before = len(server.requests_matching(DETAIL))
     hashes = {sid: r["content_hash"] for sid, r in notices(db).items()}
+    first_seen = {sid: r["last_seen_at"] for sid, r in notices(db).items()}
+    time.sleep(1.1)  # timestamps have one-second resolution
     result = crawl(server, db)
     assert result.returncode == 0, result
     assert len(server.requests_matching(DETAIL)) == details_before
     assert {sid: r["content_hash"] for sid, r in notices(db).items()} == hashes
+    # Still listed, so seen again: last_seen_at moves although no detail page was re-read.
+    assert all(r["last_seen_at"] > first_seen[sid] for sid, r in notices(db).items())
     run = last_run(db, "me_ag")
     assert (run["notices_new"], run["notices_updated"], run["notices_removed"]) == (0, 0, 0)
     # Backfill reads every detail page again and finds nothing changed.

@@ -67,6 +67,7 @@ class BreachSpider(scrapy.Spider):
         self.db_path = db_path
         self.run_details: dict = {}
         self.removed_source_ids: set[str] | None = None
+        self.seen_source_ids: set[str] | None = None
         self._stored: dict[str, dict] | None = None
 
     @classmethod

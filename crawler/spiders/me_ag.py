@@ -83,7 +83,10 @@ class MeAgSpider(BreachSpider):
                               page.problems[:3])  # fmt: skip
             self.run_details["list"]["unreadable_examples"] = page.problems[:EXAMPLES]
         else:
-            self._note_removed({row.source_id for row in page.rows}, stored)
+            listed = {row.source_id for row in page.rows}
+            self._note_removed(listed, stored)
+            # Stored notices still listed: the store moves their last_seen_at at the end.
+            self.seen_source_ids = listed & set(stored)
         for row in to_fetch:
             yield scrapy.Request(
                 self.resolve(response, row.href),
