@@ -62,6 +62,7 @@ ITEM_PIPELINES = {
     "pipelines.clean.CleanPipeline": 200,
     "pipelines.validate.ValidatePipeline": 400,
     "pipelines.store.StorePipeline": 900,
+    "pipelines.dedupe.DedupePipeline": 950,
 }
 DOWNLOADER_MIDDLEWARES = {
     # Scrapy's retry, plus a wait between attempts (crawler/middlewares.py).

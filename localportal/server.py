@@ -45,6 +45,12 @@ class Fault:
     fired: int = 0
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    # The default backlog of 5 drops connections when a crawler opens 16 at once.
+    request_queue_size = 128
+
+
 class PortalServer:
     """Serve `sites` on 127.0.0.1 (a free port unless given); use as a context manager."""
 
@@ -53,8 +59,7 @@ class PortalServer:
         self.faults: list[Fault] = []
         self.requests: list[str] = []  # every path requested, in order
         self._lock = threading.Lock()
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), self._handler_class())
-        self.httpd.daemon_threads = True
+        self.httpd = _Server(("127.0.0.1", port), self._handler_class())
         self._thread: threading.Thread | None = None
 
     @property

@@ -181,6 +181,13 @@ def m002_incidents(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations()
+def m003_incident_status(db: sqlite_utils.Database) -> None:
+    db["incidents"].add_column("active_notice_count", int)
+    # "active", or "removed_at_source" when every notice of it vanished from its source.
+    db["incidents"].add_column("status", str)
+
+
 def connect(path: str | Path = DEFAULT_DB_PATH) -> sqlite_utils.Database:
     """Open (creating if needed) the database at `path` and bring its schema up to date."""
     path = Path(path)

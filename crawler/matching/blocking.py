@@ -1,0 +1,124 @@
+"""Candidate search: which stored notices could match a notice, without comparing all pairs.
+
+Notices are indexed under
+- each of their entity keys (exact-key rules),
+- pairs of the three longest words of their main key (the first five characters of the key
+  for names of one or two words), per breach year and per reported year. Fuzzy rule: two
+  near-identical names differ in about one word, so they still share a pair of the others;
+  long words are the distinctive ones, so buckets stay small without counting frequencies.
+  The year narrows a bucket to notices whose dates can agree,
+- the notice ids they cite (citation rule).
+
+Every index entry depends on the notice alone, never on the rest of the data, so the
+candidates of a pair are the same whatever else is stored and in whatever order it came:
+incremental attachment and rebuild see the same pairs.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from datetime import date
+from itertools import combinations
+
+from crawler.matching.rules import FUZZY_MIN_LENGTH, Match, NoticeFacts, compare
+
+AFFIX_LENGTH = 5
+BLOCKING_WORDS = 3
+# Breach periods longer than this many years are indexed under their first years only: a
+# decade-long "breach" is noise, and each year is one more bucket to scan.
+MAX_INDEXED_YEARS = 10
+
+
+def _year(ordinal: int) -> int:
+    return date.fromordinal(ordinal).year
+
+
+def _breach_years(facts: NoticeFacts, margin: int) -> range:
+    first = _year(facts.breach_start)
+    last = _year(facts.breach_end if facts.breach_end is not None else facts.breach_start)
+    last = min(last, first + MAX_INDEXED_YEARS)
+    return range(first - margin, last + margin + 1)
+
+
+def _name_blocks(key: str) -> list[tuple]:
+    words = sorted(set(key.split()), key=lambda w: (-len(w), w))[:BLOCKING_WORDS]
+    if len(words) < BLOCKING_WORDS:
+        return [("p", key[:AFFIX_LENGTH])]
+    return [("w", *sorted(pair)) for pair in combinations(words, 2)]
+
+
+def _fuzzy_buckets(facts: NoticeFacts, margin: int) -> Iterator[tuple]:
+    if not facts.keys or len(facts.keys[0]) < FUZZY_MIN_LENGTH:
+        return
+    for affix in _name_blocks(facts.keys[0]):
+        if facts.breach_start is not None:
+            for year in _breach_years(facts, margin):
+                yield ("b", *affix, year)
+        if facts.reported is not None:
+            reported_year = _year(facts.reported)
+            for year in range(reported_year - margin, reported_year + margin + 1):
+                yield ("r", *affix, year)
+
+
+class MatchIndex:
+    """An in-memory index of notices for candidate search."""
+
+    def __init__(self) -> None:
+        self.facts: dict[str, NoticeFacts] = {}
+        self._by_key: dict[str, set[str]] = defaultdict(set)
+        self._by_bucket: dict[tuple, set[str]] = defaultdict(set)
+        self._cited_by: dict[str, set[str]] = defaultdict(set)
+
+    def __len__(self) -> int:
+        return len(self.facts)
+
+    def __contains__(self, notice_id: str) -> bool:
+        return notice_id in self.facts
+
+    def add(self, facts: NoticeFacts) -> None:
+        """Index a notice, replacing any earlier entry with the same id."""
+        if facts.id in self.facts:
+            self.remove(facts.id)
+        self.facts[facts.id] = facts
+        for key in facts.keys:
+            self._by_key[key].add(facts.id)
+        for bucket in _fuzzy_buckets(facts, margin=0):
+            self._by_bucket[bucket].add(facts.id)
+        for cited in facts.cites:
+            self._cited_by[cited].add(facts.id)
+
+    def add_all(self, notices: Iterable[NoticeFacts]) -> None:
+        for facts in notices:
+            self.add(facts)
+
+    def remove(self, notice_id: str) -> None:
+        facts = self.facts.pop(notice_id, None)
+        if facts is None:
+            return
+        for key in facts.keys:
+            self._by_key[key].discard(notice_id)
+        for bucket in _fuzzy_buckets(facts, margin=0):
+            self._by_bucket[bucket].discard(notice_id)
+        for cited in facts.cites:
+            self._cited_by[cited].discard(notice_id)
+
+    def candidates(self, facts: NoticeFacts) -> set[str]:
+        """Ids of indexed notices that some rule could match with `facts` (never itself)."""
+        found: set[str] = set()
+        for key in facts.keys:
+            found |= self._by_key.get(key, set())
+        # Buckets are queried one year either side: dates that agree can straddle a new year.
+        for bucket in _fuzzy_buckets(facts, margin=1):
+            found |= self._by_bucket.get(bucket, set())
+        found |= self._cited_by.get(facts.id, set())
+        found.update(cited for cited in facts.cites if cited in self.facts)
+        found.discard(facts.id)
+        return found
+
+    def matches(self, facts: NoticeFacts) -> list[tuple[str, Match]]:
+        """Every (other notice id, Match) for `facts` among the indexed notices, sorted by id."""
+        found = []
+        for other_id in sorted(self.candidates(facts)):
+            match = compare(facts, self.facts[other_id])
+            if match is not None:
+                found.append((other_id, match))
+        return found

@@ -1,0 +1,176 @@
+"""From the links within one block of notices to incidents.
+
+A block is a connected component of the link graph (every pair some rule links). Links can
+chain: A-B and B-C would put A and C together even if their breaches are years apart, and
+an undated repeat filing can sit within 90 days of two different breaches. So links are
+accepted one at a time, strongest first, and a link is refused when it would put two
+notices whose breach dates are clearly apart (`rules.clearly_apart`) into one incident.
+Citations are certain and always accepted.
+
+Undated links come after dated ones, and an undated notice whose window reaches two
+incidents whose dates are clearly apart is ambiguous: it joins neither and both pairs go to
+review. The result depends only on the set of notices in the block, never on the order
+they arrived in.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from crawler.matching.rules import RULE_CITES, RULE_RANK, Match, NoticeFacts, clearly_apart
+
+FOUNDER_RULE = "founder"
+
+
+@dataclass(frozen=True)
+class Link:
+    """Why a notice is in its incident: the accepted link to `matched_notice_id`."""
+
+    notice_id: str
+    rule: str
+    score: float
+    matched_notice_id: str | None
+
+
+@dataclass(frozen=True)
+class Review:
+    """A close call for a person: the pair was not joined (or joined only by another path)."""
+
+    notice_id: str
+    candidate_notice_id: str
+    rule: str
+    score: float
+    reason: str
+
+
+@dataclass
+class Group:
+    """The notices of one incident, founder first, with the link that explains each."""
+
+    founder: str
+    members: list[str]
+    links: dict[str, Link] = field(default_factory=dict)
+
+
+class _Clusters:
+    """Union-find that keeps the dated members of each cluster for the apart test."""
+
+    def __init__(self, facts: dict[str, NoticeFacts]):
+        self.facts = facts
+        self.parent = {notice_id: notice_id for notice_id in facts}
+        self.dated = {nid: [f] if f.dated else [] for nid, f in facts.items()}
+
+    def find(self, notice_id: str) -> str:
+        root = notice_id
+        while self.parent[root] != root:
+            root = self.parent[root]
+        while self.parent[notice_id] != root:
+            self.parent[notice_id], notice_id = root, self.parent[notice_id]
+        return root
+
+    def conflict(self, root_a: str, root_b: str) -> bool:
+        return any(clearly_apart(x, y) for x in self.dated[root_a] for y in self.dated[root_b])
+
+    def union(self, root_a: str, root_b: str) -> None:
+        # The smaller id becomes the root so the structure itself is order-independent.
+        keep, drop = sorted((root_a, root_b))
+        self.parent[drop] = keep
+        self.dated[keep].extend(self.dated.pop(drop))
+
+
+def _edge_order(edge: tuple[str, str, Match]) -> tuple:
+    a, b, match = edge
+    return (RULE_RANK[match.rule], -match.score, match.distance, a, b)
+
+
+def cluster_block(
+    facts: dict[str, NoticeFacts], edges: list[tuple[str, str, Match]]
+) -> tuple[list[Group], list[Review]]:
+    """Split one block of notices into incidents.
+
+    Args:
+        facts: every notice of the block, by id.
+        edges: the `link` matches within the block as (id, id, Match), each pair once.
+
+    Returns:
+        The groups (one per incident) and the review rows the clustering raised.
+    """
+    clusters = _Clusters(facts)
+    accepted: list[tuple[str, str, Match]] = []
+    reviews: list[Review] = []
+    dated_edges = [e for e in edges if e[2].dated or e[2].rule == RULE_CITES]
+    undated_edges = [e for e in edges if not (e[2].dated or e[2].rule == RULE_CITES)]
+
+    for a, b, match in sorted(dated_edges, key=_edge_order):
+        root_a, root_b = clusters.find(a), clusters.find(b)
+        if root_a == root_b:
+            continue
+        if match.rule == RULE_CITES or not clusters.conflict(root_a, root_b):
+            clusters.union(root_a, root_b)
+            accepted.append((a, b, match))
+
+    undated_edges.sort(key=_edge_order)
+    ambiguous = _ambiguous_undated(facts, undated_edges, clusters)
+    for a, b, match in undated_edges:
+        if any(
+            side in ambiguous and clusters.dated[clusters.find(other)]
+            for side, other in ((a, b), (b, a))
+        ):
+            reason = "undated notice within the window of incidents whose breach dates are apart"
+            reviews.append(_review(facts, a, b, match, reason))
+            continue
+        root_a, root_b = clusters.find(a), clusters.find(b)
+        if root_a != root_b and not clusters.conflict(root_a, root_b):
+            clusters.union(root_a, root_b)
+            accepted.append((a, b, match))
+    return _groups(facts, clusters, accepted), reviews
+
+
+def _ambiguous_undated(facts, undated_edges, clusters: _Clusters) -> set[str]:
+    """Undated notices whose links reach dated incidents that are clearly apart."""
+    reach: dict[str, set[str]] = defaultdict(set)
+    for a, b, _ in undated_edges:
+        for undated, other in ((a, b), (b, a)):
+            root = clusters.find(other)
+            if not facts[undated].dated and clusters.dated[root]:
+                reach[undated].add(root)
+    ambiguous = set()
+    for notice_id, roots in reach.items():
+        ordered = sorted(roots)
+        if any(clusters.conflict(x, y) for i, x in enumerate(ordered) for y in ordered[i + 1 :]):
+            ambiguous.add(notice_id)
+    return ambiguous
+
+
+def _review(facts, a: str, b: str, match: Match, reason: str) -> Review:
+    later, earlier = sorted((facts[a], facts[b]), key=lambda f: f.order_key, reverse=True)
+    return Review(later.id, earlier.id, match.rule, match.score, reason)
+
+
+def _groups(facts, clusters: _Clusters, accepted) -> list[Group]:
+    members: dict[str, list[str]] = defaultdict(list)
+    for notice_id in facts:
+        members[clusters.find(notice_id)].append(notice_id)
+    adjacency: dict[str, list[tuple[str, Match]]] = defaultdict(list)
+    for a, b, match in accepted:
+        adjacency[a].append((b, match))
+        adjacency[b].append((a, match))
+    groups = []
+    for ids in members.values():
+        ordered = sorted(ids, key=lambda nid: facts[nid].order_key)
+        founder = ordered[0]
+        group = Group(founder, ordered, {founder: Link(founder, FOUNDER_RULE, 1.0, None)})
+        # Walk the accepted links out from the founder, so each notice is explained by the
+        # link through which it reaches the founder (strongest link first on ties).
+        frontier = [founder]
+        while frontier:
+            current = frontier.pop(0)
+            neighbours = sorted(
+                adjacency[current], key=lambda n: (RULE_RANK[n[1].rule], -n[1].score, n[0])
+            )
+            for other, match in neighbours:
+                if other not in group.links:
+                    group.links[other] = Link(other, match.rule, match.score, current)
+                    frontier.append(other)
+        groups.append(group)
+    groups.sort(key=lambda g: facts[g.founder].order_key)
+    return groups

@@ -1,0 +1,207 @@
+"""Entity names as published -> comparison keys.
+
+A key is lower-case ASCII-ish words separated by single spaces, with the noise that differs
+between filings of one organisation removed: Unicode look-alikes, invisible characters,
+punctuation, `&`/`and`, a leading "The", trailing legal forms (Inc., L.L.C., N.A., ...),
+street addresses appended to the name (the Maine legacy log), update markers ("(update)",
+"Supplement to ...") and subsidiary clauses. A name can have several keys: "A d/b/a B"
+and `A ("B")` give both A and B, so either spelling finds the other.
+
+The alias table (`aliases.tsv`) holds what no rule can derive: abbreviations ("Mt." ->
+"mount") and acronyms ("MDUSD").
+"""
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from crawler.textparse.text import clean_text
+
+ALIASES_PATH = Path(__file__).with_name("aliases.tsv")
+
+# Legal forms, as word sequences after punctuation is removed ("L.L.C." -> "llc", "N.A." ->
+# "na"). Only stripped at the end of a key, repeatedly ("Foo Co., Inc." -> "foo").
+LEGAL_FORMS = tuple(
+    tuple(form.split())
+    for form in (
+        "inc", "incorporated", "incorp", "llc", "l l c", "lc", "corp", "corporation", "co",
+        "company", "companies", "ltd", "limited", "lp", "l p", "llp", "l l p", "lllp", "plc",
+        "na", "n a", "pc", "p c", "pllc", "pa", "p a", "sc", "gmbh", "ag", "sa", "bv", "nv",
+        "lda", "ltda", "srl", "sarl", "pty", "ulc", "dba",
+    )
+)  # fmt: skip
+# Country qualifiers after the name ("T-Mobile USA", "Toyota Motor Sales, U.S.A."): the same
+# company files with and without them.
+TRAILING_COUNTRY = (("usa",), ("us",), ("u", "s", "a"), ("u", "s"))
+
+# "A d/b/a B", "A a/k/a B", "A f/k/a B": both names are the entity's.
+_ALSO_KNOWN_AS = re.compile(
+    r"\s*[,;]?\s*\b(?:d\s*/\s*b\s*/\s*a|d\.b\.a\.?|dba|a\s*/\s*k\s*/\s*a|aka|f\s*/\s*k\s*/\s*a"
+    r"|fka|doing business as|also known as|formerly known as|formerly)\b[.:]?\s*",
+    re.IGNORECASE,
+)
+# Clauses after which the text is not the entity's own name.
+_CUT_CLAUSES = re.compile(
+    r"\s*[,;(]?\s*\b(?:a\s+)?(?:wholly[- ]owned\s+)?subsidiary\s+of\b.*$"
+    r"|\s*[,;(]?\s*\bon behalf of\b.*$"
+    r"|\s*[,;(]?\s*\band\s*/\s*or\s+its\s+(?:affiliates|subsidiaries)\b.*$"
+    r"|\s*[,;(]?\s*\band\s+its\s+(?:affiliates|subsidiaries)\b.*$",
+    re.IGNORECASE,
+)
+# Filings that update an earlier one name the entity plus a marker.
+_UPDATE_MARKERS = re.compile(
+    r"\(\s*(?:update[ds]?|updated notice|supplement(?:al)?|amended|revised|addendum)[^)]*\)"
+    r"|\b(?:supplement(?:al)?|update|addendum|amendment)\s+to\b.*$"
+    r"|[-–—:]\s*(?:update[ds]?|supplement(?:al)?|amended|revised)\s*$",
+    re.IGNORECASE,
+)
+# A parenthesised or quoted short name: `("HSHS")`, `(“Lockton”)`, `(AXP)`.
+_PAREN = re.compile(r"\(([^()]*)\)")
+_QUOTES = "\"'“”‘’«»„‟`´"
+# An address appended after a comma: the first comma-separated part that starts with a street
+# number or a post-office box. The first part is always kept (names like "21st Century Oncology"
+# start with a digit).
+_ADDRESS_START = re.compile(r"^(?:\d+[a-z]?\b|p\.?\s*o\.?\s+box\b|post office box\b|suite\b)", re.I)
+# A later part naming a street ("One Liberty Plaza, 7th Floor") when a number follows
+# somewhere (house number, suite, ZIP code).
+_STREET_WORD = re.compile(
+    r"\b(?:street|st|avenue|ave|road|rd|boulevard|blvd|drive|dr|plaza|suite|ste|floor|lane|ln"
+    r"|parkway|pkwy|highway|hwy|square|circle|way)\b\.?",
+    re.IGNORECASE,
+)
+_NON_WORD = re.compile(r"[^\w]+")
+
+
+@dataclass(frozen=True)
+class AliasTable:
+    """Replacements that no rule derives: single words and whole keys."""
+
+    tokens: dict[str, str]
+    names: dict[str, str]
+
+
+@lru_cache(maxsize=1)
+def load_aliases(path: Path = ALIASES_PATH) -> AliasTable:
+    """Read the alias table (tab-separated `kind`, `from`, `to`; `#` starts a comment).
+
+    Raises:
+        ValueError: on a line that is not a valid entry, so a bad edit fails loudly.
+    """
+    tokens: dict[str, str] = {}
+    names: dict[str, str] = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        parts = line.split("\t")
+        if len(parts) != 3 or parts[0] not in ("token", "name"):
+            raise ValueError(f"{path.name}:{number}: expected 'token|name<TAB>from<TAB>to'")
+        kind, source, target = (part.strip() for part in parts)
+        (tokens if kind == "token" else names)[source] = target
+    return AliasTable(tokens, names)
+
+
+def _fold(text: str) -> str:
+    """NFKC, invisible characters out, case folded, accents removed."""
+    text = clean_text(unicodedata.normalize("NFKC", text)) or ""
+    text = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in text if not unicodedata.combining(ch))
+
+
+def _strip_address(name: str) -> str:
+    parts = [part.strip() for part in name.split(",")]
+    for index in range(1, len(parts)):
+        rest = ", ".join(parts[index:])
+        if _ADDRESS_START.match(parts[index]) or (
+            _STREET_WORD.search(parts[index]) and re.search(r"\d", rest)
+        ):
+            return ", ".join(parts[:index])
+    return name
+
+
+def _words(text: str) -> list[str]:
+    # Dots join initials ("N.A." -> "na", "L.L.C." -> "llc"); apostrophes join a word
+    # ("See's" -> "sees"); every other non-word character separates words.
+    text = re.sub(r"[.'’‘`´]", "", text)
+    text = text.replace("&", " and ").replace("+", " and ")
+    return [word for word in _NON_WORD.sub(" ", text).replace("_", " ").split() if word]
+
+
+def _strip_trailing(words: list[str], forms) -> list[str]:
+    changed = True
+    while changed and words:
+        changed = False
+        for form in forms:
+            size = len(form)
+            if len(words) > size and tuple(words[-size:]) == form:
+                words = words[:-size]
+                changed = True
+                break
+    return words
+
+
+def _key_from_words(words: list[str], aliases: AliasTable) -> str:
+    words = [aliases.tokens.get(word, word) for word in words]
+    words = " ".join(words).split()  # a token alias may expand into several words
+    if words and words[0] == "the" and len(words) > 1:
+        words = words[1:]
+    words = _strip_trailing(words, LEGAL_FORMS)
+    if len(words) > 2:
+        words = _strip_trailing(words, TRAILING_COUNTRY)
+    # "County of Cumberland" and "Cumberland County" are one county.
+    if len(words) > 2 and words[0] == "county" and words[1] == "of":
+        words = [*words[2:], "county"]
+    key = " ".join(words)
+    return aliases.names.get(key, key)
+
+
+def _name_key(text: str, aliases: AliasTable) -> str:
+    return _key_from_words(_words(text), aliases)
+
+
+def entity_keys(name: str | None) -> tuple[str, ...]:
+    """Every comparison key of an entity name, the main name's key first.
+
+    Args:
+        name: the entity name as published (any Unicode, any noise).
+
+    Returns:
+        Distinct non-empty keys: the main name, then names after d/b/a-like markers, then
+        quoted or parenthesised short names. Empty for a blank name.
+    """
+    if not name:
+        return ()
+    return _entity_keys(name)
+
+
+@lru_cache(maxsize=200_000)
+def _entity_keys(name: str) -> tuple[str, ...]:
+    aliases = load_aliases()
+    text = _fold(name)
+    text = _UPDATE_MARKERS.sub(" ", text)
+    short_names = []
+    for inner in _PAREN.findall(text):
+        candidate = inner.strip().strip(_QUOTES).strip()
+        # Short names only: a sentence in parentheses is a remark, not a name.
+        if candidate and len(candidate.split()) <= 4:
+            short_names.append(candidate)
+    text = _PAREN.sub(" ", text)
+    text = _CUT_CLAUSES.sub("", text)
+    names = [part for part in _ALSO_KNOWN_AS.split(text) if part.strip(" ,;")]
+    keys: list[str] = []
+    for part in [*names, *short_names]:
+        key = _name_key(_strip_address(part.strip(" ,;" + _QUOTES)), aliases)
+        if key and key not in keys:
+            keys.append(key)
+    return tuple(keys)
+
+
+def normalise_entity(name: str | None) -> str:
+    """The main comparison key of an entity name ("" for a blank name).
+
+    >>> normalise_entity("The Hospital Sisters Health Systems (\\"HSHS\\"), Inc.")
+    'hospital sisters health systems'
+    """
+    keys = entity_keys(name)
+    return keys[0] if keys else ""

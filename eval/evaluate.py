@@ -1,0 +1,138 @@
+# ruff: noqa: T201  (a command-line script: it reports on the terminal)
+"""Measure the matcher on the labelled evaluation set: pairwise precision, recall and F1.
+
+Loads eval/labelled_notices.csv into a temporary database (pipelines.db.connect), runs the
+same rebuild the `scrapy rebuild-incidents` command runs, and compares the incidents with the
+labels pair by pair: a true positive is a pair of notices in one incident and one label.
+
+Run: .venv/bin/python eval/evaluate.py [--errors]
+"""
+
+import argparse
+import csv
+import json
+import sys
+import tempfile
+from collections import defaultdict
+from dataclasses import dataclass
+from itertools import combinations
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from crawler.matching.entities import normalise_entity
+from crawler.matching.incidents import rebuild_incidents
+from crawler.matching.loading import insert_notices, notice_row
+from pipelines.db import connect
+
+LABELLED = Path(__file__).with_name("labelled_notices.csv")
+INT_COLUMNS = ("total_affected", "residents_affected")
+
+
+@dataclass
+class Scores:
+    precision: float
+    recall: float
+    f1: float
+    true_pairs: int
+    predicted_pairs: int
+    correct_pairs: int
+    notices: int
+    incidents: int
+    hard_join_pairs: int  # same incident, different keys or no shared breach dates
+    hard_split_pairs: int  # same entity key, different incidents
+    false_joins: list
+    missed_joins: list
+
+
+def load_labelled(path: Path = LABELLED) -> list[dict]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def notice_rows(labelled: list[dict]) -> list[dict]:
+    """The labelled rows as `notices` rows (the columns the clean stage would write)."""
+    rows = []
+    for item in labelled:
+        fields = {
+            "breach_dates": json.loads(item["breach_dates"] or "[]"),
+            "reported_date": item["reported_date"] or None,
+            "notification_dates": json.loads(item["notification_dates"] or "[]"),
+            "discovered_date": item["discovered_date"] or None,
+            "residents_state": item["residents_state"] or None,
+            "cites": json.loads(item["cites"] or "[]"),
+        }
+        for column in INT_COLUMNS:
+            fields[column] = int(float(item[column])) if item[column] else None
+        rows.append(notice_row(item["notice_id"], item["entity_name"], **fields))
+    return rows
+
+
+def _pairs(groups: dict[str, list[str]]) -> set[tuple[str, str]]:
+    return {pair for ids in groups.values() for pair in combinations(sorted(ids), 2)}
+
+
+def evaluate(path: Path = LABELLED) -> Scores:
+    """Run the matcher on the labelled set and score it."""
+    labelled = load_labelled(path)
+    with tempfile.TemporaryDirectory() as tmp:
+        db = connect(Path(tmp) / "eval.db")
+        insert_notices(db, notice_rows(labelled))
+        rebuild_incidents(db)
+        predicted_of = dict(db.execute("select id, incident_id from notices").fetchall())
+        db.conn.close()
+    truth: dict[str, list[str]] = defaultdict(list)
+    predicted: dict[str, list[str]] = defaultdict(list)
+    for item in labelled:
+        truth[item["incident_label"]].append(item["notice_id"])
+        predicted[predicted_of[item["notice_id"]]].append(item["notice_id"])
+    true_pairs, predicted_pairs = _pairs(truth), _pairs(predicted)
+    correct = true_pairs & predicted_pairs
+    precision = len(correct) / len(predicted_pairs) if predicted_pairs else 1.0
+    recall = len(correct) / len(true_pairs) if true_pairs else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    by_id = {item["notice_id"]: item for item in labelled}
+    keys = {nid: normalise_entity(item["entity_name"]) for nid, item in by_id.items()}
+    hard_join = {
+        (a, b) for a, b in true_pairs
+        if keys[a] != keys[b] or by_id[a]["breach_dates"] in ("[]", "") or by_id[b]["breach_dates"] in ("[]", "")
+        or not set(json.loads(by_id[a]["breach_dates"])) & set(json.loads(by_id[b]["breach_dates"]))
+    }  # fmt: skip
+    same_key = defaultdict(list)
+    for nid, key in keys.items():
+        same_key[key].append(nid)
+    hard_split = _pairs(same_key) - true_pairs
+    return Scores(
+        precision, recall, f1, len(true_pairs), len(predicted_pairs), len(correct),
+        len(labelled), len(truth), len(hard_join), len(hard_split),
+        sorted(predicted_pairs - true_pairs), sorted(true_pairs - predicted_pairs),
+    )  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--errors", action="store_true", help="list wrong and missed pairs")
+    args = parser.parse_args()
+    scores = evaluate()
+    print(f"notices {scores.notices}, incidents {scores.incidents}, "
+          f"true pairs {scores.true_pairs} (hard joins {scores.hard_join_pairs}), "
+          f"same-key pairs that must stay apart {scores.hard_split_pairs}")  # fmt: skip
+    print(f"precision {scores.precision:.4f}  recall {scores.recall:.4f}  F1 {scores.f1:.4f}  "
+          f"({scores.correct_pairs} correct of {scores.predicted_pairs} predicted pairs)")  # fmt: skip
+    if args.errors:
+        labelled = {item["notice_id"]: item for item in load_labelled()}
+        for title, pairs in (
+            ("false joins", scores.false_joins),
+            ("missed joins", scores.missed_joins),
+        ):
+            print(f"-- {title}: {len(pairs)}")
+            for a, b in pairs:
+                for nid in (a, b):
+                    i = labelled[nid]
+                    print(
+                        f"   {nid:<30} {i['reported_date']:<10} {i['breach_dates']:<40} {i['entity_name'][:50]}"
+                    )
+                print()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,177 @@
+"""Incidents in the database: incremental attachment equals rebuild, in any arrival order."""
+
+import json
+import random
+
+import pytest
+
+from crawler.matching.incidents import attach_notice, incident_id_for, rebuild_incidents
+from crawler.matching.loading import insert_notices, notice_row
+from pipelines.db import connect
+
+# Real facts (CA export, Maine workbooks, aggregator posts): 17 notices, 9 incidents.
+NOTICES = [
+    notice_row("ca_ag:sb24-43681", "T-Mobile US", reported_date="2013-12-30"),
+    notice_row("me_ag_archive:legacy-1835", "T-Mobile", reported_date="2013-12-31", residents_affected=15, residents_state="ME"),
+    notice_row("ca_ag:sb24-58079", "T-Mobile USA, Inc.", breach_dates=["2015-09-14"], reported_date="2015-10-01"),
+    notice_row("me_ag_archive:legacy-1355", "T-Mobile USA, Inc., 12920 SE 38th Street, Bellevue, WA 98006",
+               breach_dates=["2015-09-14"], reported_date="2015-10-01", residents_affected=12952, residents_state="ME"),
+    notice_row("ca_ag:sb24-544287", "T-Mobile USA", breach_dates=["2021-07-22"], reported_date="2021-08-25"),
+    notice_row("ca_ag:csv-3537", "Mt. Diablo Unified School District", breach_dates=["2017-04-27"], reported_date="2017-05-19"),
+    notice_row("ca_ag:sb24-139646", "Mt. Diablo Unified School District", breach_dates=["2018-08-08"], reported_date="2018-09-07"),
+    notice_row("ca_ag:sb24-195323", "Mount Diablo Unified School District", breach_dates=["2020-09-14"], reported_date="2020-10-20"),
+    notice_row("agg_rankiteo:mdu002091825", "Mount Diablo Unified School District", breach_dates=["2020-09"],
+               reported_date="2020-10-20", cites=["ca_ag:sb24-195323"]),
+    notice_row("agg_rankiteo:mdu151082025", "Mt. Diablo Unified School District", breach_dates=["2018-08"]),
+    notice_row("me_ag_archive:app-533", "DoorDash, Inc.", breach_dates=["2019-05-04"], reported_date="2019-09-26",
+               total_affected=117866, residents_affected=35, residents_state="ME"),
+    notice_row("me_ag_archive:app-529", "DoorDash, Inc.", breach_dates=["2019-05-04"], reported_date="2019-09-27",
+               total_affected=100247, residents_affected=35, residents_state="ME"),
+    notice_row("ca_ag:csv-2880", "DoorDash, Inc.", breach_dates=["2019-05-04"], reported_date="2019-09-27"),
+    *[notice_row(f"ca_ag:he-{n}", "HealthEquity, Inc.", breach_dates=["2024-03-09"], reported_date=day)
+      for n, day in enumerate(["2024-07-26", "2025-03-21", "2025-04-09", "2025-05-16"])],
+]  # fmt: skip
+EXPECTED_GROUPS = {
+    frozenset({"ca_ag:sb24-43681", "me_ag_archive:legacy-1835"}),
+    frozenset({"ca_ag:sb24-58079", "me_ag_archive:legacy-1355"}),
+    frozenset({"ca_ag:sb24-544287"}),
+    frozenset({"ca_ag:csv-3537"}),
+    frozenset({"ca_ag:sb24-139646", "agg_rankiteo:mdu151082025"}),
+    frozenset({"ca_ag:sb24-195323", "agg_rankiteo:mdu002091825"}),
+    frozenset({"me_ag_archive:app-533", "me_ag_archive:app-529", "ca_ag:csv-2880"}),
+    frozenset({f"ca_ag:he-{n}" for n in range(4)}),
+}
+
+
+@pytest.fixture
+def db(tmp_path):
+    database = connect(tmp_path / "breaches.db")
+    yield database
+    database.conn.close()
+
+
+def snapshot(db) -> dict:
+    """Everything the matcher wrote, minus the wall-clock columns."""
+    return {
+        "incidents": sorted(tuple(r.items()) for r in db.query("select * from incidents order by id")),
+        "links": sorted((r["notice_id"], r["incident_id"], r["rule"], r["score"], r["matched_notice_id"])
+                        for r in db.query("select * from incident_links")),
+        "reviews": sorted((r["notice_id"], r["candidate_notice_id"], r["rule"], r["score"], r["reason"])
+                          for r in db.query("select * from incident_review")),
+        "notices": sorted(db.execute("select id, incident_id from notices").fetchall()),
+    }  # fmt: skip
+
+
+def groups(db) -> set[frozenset]:
+    members: dict[str, set] = {}
+    for notice_id, incident_id in db.execute("select id, incident_id from notices"):
+        members.setdefault(incident_id, set()).add(notice_id)
+    return {frozenset(m) for m in members.values()}
+
+
+def test_rebuild_gives_the_expected_incidents(db):
+    insert_notices(db, NOTICES)
+    rebuild_incidents(db)
+    assert groups(db) == EXPECTED_GROUPS
+
+
+def test_incident_summary(db):
+    insert_notices(db, NOTICES)
+    rebuild_incidents(db)
+    doordash = db["incidents"].get(incident_id_for("me_ag_archive:app-533"))
+    assert doordash["total_affected"] == 117866  # the largest stated total, not a sum
+    assert json.loads(doordash["residents_by_state"]) == {"ME": 35}
+    assert json.loads(doordash["states"]) == ["CA", "ME"]
+    assert doordash["notice_count"] == 3
+    assert doordash["source_count"] == 2
+    assert (doordash["breach_start"], doordash["breach_precision"]) == ("2019-05-04", "day")
+    assert doordash["first_reported_date"] == "2019-09-26"
+    mdusd = db["incidents"].get(db["notices"].get("ca_ag:sb24-195323")["incident_id"])
+    # The day-precision state notice wins over the month-precision aggregator post.
+    assert (mdusd["breach_start"], mdusd["breach_end"]) == ("2020-09-14", "2020-09-14")
+    link = db["incident_links"].get("agg_rankiteo:mdu002091825")
+    assert (link["rule"], link["matched_notice_id"]) == ("cites", "ca_ag:sb24-195323")
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_incremental_in_any_order_equals_rebuild(tmp_path, seed):
+    incremental = connect(tmp_path / "incremental.db")
+    arrival = NOTICES[:]
+    random.Random(seed).shuffle(arrival)
+    for row in arrival:
+        insert_notices(incremental, [row])
+        attach_notice(incremental, row["id"])
+    rebuilt = connect(tmp_path / "rebuilt.db")
+    insert_notices(rebuilt, NOTICES)
+    rebuild_incidents(rebuilt)
+    assert snapshot(incremental) == snapshot(rebuilt)
+    assert groups(incremental) == EXPECTED_GROUPS
+
+
+def test_bridging_notice_merges_two_incidents_like_a_rebuild(db):
+    # Two Maine filings of one breach dated differently, then the CA filing that overlaps both.
+    first = notice_row(
+        "me_ag_archive:a", "Bailard, Inc.", breach_dates=["2020-02-25"], reported_date="2020-06-22"
+    )
+    second = notice_row(
+        "me_ag_archive:b", "Bailard, Inc.", breach_dates=["2020-03-05"], reported_date="2020-08-01"
+    )
+    bridge = notice_row(
+        "ca_ag:c",
+        "Bailard, Inc.",
+        breach_dates=["2020-02-25", "2020-03-05"],
+        reported_date="2020-06-11",
+    )
+    insert_notices(db, [first, second])
+    assert attach_notice(db, "me_ag_archive:a") != attach_notice(db, "me_ag_archive:b")
+    insert_notices(db, [bridge])
+    merged = attach_notice(db, "ca_ag:c")
+    assert merged == incident_id_for("ca_ag:c")  # the earliest report founds the incident
+    assert db.execute("select count(*) from incidents").fetchone()[0] == 1
+    before = snapshot(db)
+    rebuild_incidents(db)
+    assert snapshot(db) == before
+
+
+def test_undated_notice_between_two_incidents_joins_neither(db):
+    rows = [
+        notice_row("ca_ag:x", "Yahoo! Inc.", reported_date="2016-09-22"),
+        notice_row("me_ag_archive:y", "Yahoo", breach_dates=["2014"], reported_date="2016-09-22"),
+        notice_row(
+            "me_ag_archive:z", "Yahoo Inc.", breach_dates=["2016-08-13"], reported_date="2016-12-14"
+        ),
+    ]
+    insert_notices(db, rows)
+    rebuild_incidents(db)
+    assert len(groups(db)) == 3
+    reviewed = {
+        (r["notice_id"], r["candidate_notice_id"])
+        for r in db.query("select * from incident_review")
+    }
+    assert {p for p in reviewed if "ca_ag:x" in p} == {
+        ("me_ag_archive:y", "ca_ag:x"),
+        ("me_ag_archive:z", "ca_ag:x"),
+    }
+
+
+def test_every_stored_notice_gets_an_incident_even_blank_names(db):
+    insert_notices(db, [notice_row("ca_ag:sb24-194945", "", reported_date="2020-10-09"),
+                        notice_row("ca_ag:blank2", None, reported_date="2020-10-09")])  # fmt: skip
+    rebuild_incidents(db)
+    assert db.execute("select count(*) from notices where incident_id is null").fetchone()[0] == 0
+    assert db.execute("select count(*) from incidents").fetchone()[0] == 2
+
+
+def test_removed_notice_stays_linked(db):
+    insert_notices(db, NOTICES)
+    rebuild_incidents(db)
+    db.execute("update notices set status = 'removed_at_source' where id = 'ca_ag:csv-2880'")
+    db.conn.commit()
+    incident = attach_notice(db, "ca_ag:csv-2880")
+    assert incident == incident_id_for("me_ag_archive:app-533")
+    assert db["incidents"].get(incident)["notice_count"] == 3
+
+
+def test_attach_unknown_notice_raises(db):
+    with pytest.raises(KeyError):
+        attach_notice(db, "ca_ag:nope")

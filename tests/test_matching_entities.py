@@ -1,0 +1,116 @@
+"""Entity normalisation on real names (CA export, Maine workbooks, aggregator posts)."""
+
+import pytest
+
+from crawler.matching.entities import entity_keys, load_aliases, normalise_entity
+
+
+@pytest.mark.parametrize(
+    ("published", "expected"),
+    [
+        (
+            "Whole Foods Market Group, Inc., 550 Bowie Street, Austin, TX 78703",
+            ("whole foods market group",),
+        ),
+        ('Hospital Sisters Health Systems ("HSHS")', ("hospital sisters health systems",)),
+        (
+            "Southeast Series of Lockton Companies, LLC (“Lockton”)\u202f",
+            ("southeast series of lockton", "lockton"),
+        ),
+        ("\u200b\u200bHarvard Pilgrim Health Care\u200b", ("harvard pilgrim health care",)),
+        ("CRC Insurance Services, LLC\u200e", ("crc insurance services",)),
+        ("Capital One, N.A.", ("capital one",)),
+        (
+            "LJCooper Capital Management, LLC d/b/a LJCooper Wealth Advisors, 742 N 530 E, Orem, UT 84097",
+            ("ljcooper capital management", "ljcooper wealth advisors"),
+        ),
+        ("DWWGH LLC d/b/a Gardena Honda", ("dwwgh", "gardena honda")),
+        ("Beverages & More, Inc. dba BevMo!", ("beverages and more", "bevmo")),
+        ("Yahoo, Inc. (update)", ("yahoo",)),
+        ("Supplement to Feb 2 notice", ()),
+        (
+            "TALX Corporation, a wholly owned subsidiary of Equifax, Inc., 1550 Peachtree Street, NW, Atlanta, GA 30309",
+            ("talx",),
+        ),
+        (
+            "American Express Travel Related Services Company, Inc and /or its Affiliates (“AXP”)",
+            ("american express travel related services",),
+        ),
+        (
+            "American Express Travel Related Services Co., Inc.",
+            ("american express travel related services",),
+        ),
+        ("T-Mobile USA, Inc.", ("t mobile",)),
+        ("T-Mobile US", ("t mobile",)),
+        ("See’s Candies, Inc.", ("sees candies",)),
+        ("Ernst & Young LLP", ("ernst and young",)),
+        ("The Coca-Cola Company", ("coca cola",)),
+        ("Equifax, Inc., 1550 Peachtree Street, N.E., Atlanta,GA 30309", ("equifax",)),
+        (
+            "ABM Industries Incorporated, One Liberty Plaza, 7th Floor, New York, NY 10006",
+            ("abm industries",),
+        ),
+        ("County of Cumberland", ("cumberland county",)),
+        ("Hair Club for Men, Ltd., Inc.", ("hair club for men",)),
+        ("21st Century Oncology", ("21st century oncology",)),
+        ("  Rebound Orthopedics & Neurosurgery", ("rebound orthopedics and neurosurgery",)),
+        ("Monterey  Bay Air Resources District", ("monterey bay air resources district",)),
+        ("", ()),
+    ],
+)
+def test_entity_keys_of_real_names(published, expected):
+    assert entity_keys(published) == expected
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Mount Diablo Unified School District", "MT. DIABLO UNIFIED SCHOOL DISTRICT"),
+        ("Memorial Hospital and Manor", "Memorial Hospital & Manor"),
+        ("Mission Bell Mfg Inc", "Mission Bell Mfg., Inc."),
+        (
+            "ACTIVE Network, LLC",
+            "Active Network, 717 North Harwood Street, Suite 2500, Dallas, TX 75201",
+        ),
+    ],
+)
+def test_variants_share_a_key(a, b):
+    assert normalise_entity(a) == normalise_entity(b)
+
+
+def test_distinct_organisations_keep_distinct_keys():
+    assert normalise_entity("Bank of America, N.A.") != normalise_entity("Bank of the West")
+    assert normalise_entity("Equifax Inc.") != normalise_entity("TALX Corporation")
+
+
+# One case per alias table entry: the table is data, each line must do what it says.
+ALIAS_CASES = {
+    ("token", "mt"): ("Mt. Hood Meadows", "mount hood meadows"),
+    ("token", "ft"): (
+        "Ft. Worth Independent School District",
+        "fort worth independent school district",
+    ),
+    ("token", "univ"): ("Stanford Univ.", "stanford university"),
+    ("token", "ctr"): ("Cedars-Sinai Medical Ctr.", "cedars sinai medical center"),
+    ("token", "hosp"): ("Memorial Hosp.", "memorial hospital"),
+    ("token", "assn"): ("Alumni Assn., Inc.", "alumni association"),
+    ("token", "dept"): ("Police Dept.", "police department"),
+    ("token", "svcs"): ("Health Svcs LLC", "health services"),
+    ("token", "intl"): ("Choice Hotels Intl", "choice hotels international"),
+    ("name", "mdusd"): ("MDUSD", "mount diablo unified school district"),
+    ("name", "mount diablo usd"): ("Mt. Diablo USD", "mount diablo unified school district"),
+    ("name", "axp"): ("AXP", "american express travel related services"),
+    ("name", "hshs"): ("HSHS", "hospital sisters health systems"),
+}
+
+
+def test_every_alias_entry_has_a_case():
+    table = load_aliases()
+    entries = {("token", k) for k in table.tokens} | {("name", k) for k in table.names}
+    assert entries == set(ALIAS_CASES)
+
+
+@pytest.mark.parametrize(("entry", "case"), ALIAS_CASES.items(), ids=lambda v: str(v))
+def test_alias_entry(entry, case):
+    published, expected = case
+    assert normalise_entity(published) == expected
