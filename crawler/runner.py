@@ -24,11 +24,12 @@ class Job:
     settings: dict = field(default_factory=dict)  # per-crawler overrides
 
 
-def run_jobs(process, jobs: list[Job]) -> list:
+def run_jobs(process, jobs: list[Job], settings_for=None) -> list:
     """Run `jobs` one after another on `process` (Scrapy's crawler process); return the crawlers.
 
     A job whose crawl raises is logged and the next job still runs: one broken source must not
-    cost the others their night.
+    cost the others their night. `settings_for(job, index)`, when given, is called as each job
+    starts and returns settings for that crawler only, computed then (e.g. from the time left).
     """
     from twisted.internet import reactor  # the reactor the process installed
 
@@ -38,7 +39,8 @@ def run_jobs(process, jobs: list[Job]) -> list:
         try:
             for job in jobs:
                 crawler = process.create_crawler(job.spider)
-                for key, value in job.settings.items():
+                late = settings_for(job, len(crawlers)) if settings_for else {}
+                for key, value in {**job.settings, **late}.items():
                     crawler.settings.set(key, value, priority="cmdline")
                 crawlers.append(crawler)
                 running = process.crawl(crawler, **job.args)
@@ -102,4 +104,6 @@ def summary_table(rows: list[dict]) -> str:
 
 
 def run_ids_of(crawlers) -> list[int]:
-    return [c.stats.get_value("breach/run_id") for c in crawlers if c.stats.get_value("breach/run_id")]
+    return [
+        c.stats.get_value("breach/run_id") for c in crawlers if c.stats.get_value("breach/run_id")
+    ]

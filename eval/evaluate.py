@@ -49,9 +49,19 @@ def load_labelled(path: Path = LABELLED) -> list[dict]:
         return list(csv.DictReader(handle))
 
 
+ALL_NOTICES = Path(__file__).with_name("all_notices.csv")
+
+
+def breach_texts(path: Path = ALL_NOTICES) -> dict[str, str]:
+    """The breach-date cell as published, per notice: the crawler keeps it in `raw`."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        return {row["notice_id"]: row["raw_breach_text"] for row in csv.DictReader(handle)}
+
+
 def notice_rows(labelled: list[dict]) -> list[dict]:
     """The labelled rows as `notices` rows (the columns the clean stage would write)."""
     rows = []
+    texts = breach_texts()
     for item in labelled:
         fields = {
             "breach_dates": json.loads(item["breach_dates"] or "[]"),
@@ -60,6 +70,7 @@ def notice_rows(labelled: list[dict]) -> list[dict]:
             "discovered_date": item["discovered_date"] or None,
             "residents_state": item["residents_state"] or None,
             "cites": json.loads(item["cites"] or "[]"),
+            "raw": {"breach_text": texts.get(item["notice_id"]) or None},
         }
         for column in INT_COLUMNS:
             fields[column] = int(float(item[column])) if item[column] else None

@@ -86,6 +86,9 @@ def demo_sites_and_jobs() -> tuple[list, list[Job]]:
         Job("me_ag", {"mode": "nightly"}),
         Job("me_ag_archive", {"mode": "backfill"}),
         Job("agg_rankiteo", {"mode": "nightly"}),
-        Job("agg_csidb", {"mode": "nightly", "urls": ",".join(aggregators.csidb_seed_paths(csidb_site))}),
+        Job(
+            "agg_csidb",
+            {"mode": "nightly", "urls": ",".join(aggregators.csidb_seed_paths(csidb_site))},
+        ),
     ]
     return [ca_site, me_site, rankiteo_site, csidb_site], jobs

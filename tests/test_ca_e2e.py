@@ -3,8 +3,8 @@
 import json
 
 import pytest
-
 from helpers import last_run, rows, run_spider
+
 from localportal.ca import CANotice, CASite, build_notices, load_real_rows
 from localportal.server import PortalServer
 
@@ -47,7 +47,11 @@ def test_first_crawl_stores_every_notice_from_every_page(server, site, tmp_path)
     assert row["url"] == f"https://oag.ca.gov/ecrime/databreach/reports/{first.source_id}"
     assert row["notice_url"].startswith("https://oag.ca.gov/system/files/")
     run = last_run(db, "ca_ag")
-    assert (run["source_status"], run["notices_new"], run["requests"]) == ("ok", COPY_SIZE, 3 + COPY_SIZE)
+    assert (run["source_status"], run["notices_new"], run["requests"]) == (
+        "ok",
+        COPY_SIZE,
+        3 + COPY_SIZE,
+    )
 
 
 def test_nightly_rerun_costs_one_request_and_adds_nothing(server, tmp_path):
@@ -72,13 +76,20 @@ def test_new_rows_on_page_one_are_exactly_what_the_next_nightly_stores(server, s
     site.notices[:0] = fresh
     before = len(server.requests)
     assert crawl(server, db).returncode == 0
-    new_ids = {r["source_id"] for r in rows(db, "select source_id from notices where first_seen_at = "
-                                                "(select max(first_seen_at) from notices)")}
+    new_ids = {
+        r["source_id"]
+        for r in rows(
+            db,
+            "select source_id from notices where first_seen_at = "
+            "(select max(first_seen_at) from notices)",
+        )
+    }
     assert new_ids == {"sb24-700002", "sb24-700001"}
     assert len(stored(db)) == COPY_SIZE + 2
     # Page 1 had new rows, page 2 did not: two list requests, two detail requests.
     assert sorted(detail_requests(server, before)) == [
-        "/ca/ecrime/databreach/reports/sb24-700001", "/ca/ecrime/databreach/reports/sb24-700002"
+        "/ca/ecrime/databreach/reports/sb24-700001",
+        "/ca/ecrime/databreach/reports/sb24-700002",
     ]
     assert len(server.requests_matching(r"/list")) == 3 + 2
 
@@ -115,7 +126,9 @@ def test_backfill_reads_every_page_and_checks_the_csv_export(tmp_path):
         # A backfill on a full database still reads every list page (and no detail page).
         before = len(server.requests)
         assert crawl(server, db, mode="backfill").returncode == 0
-        assert len([p for p in server.requests[before:] if "/list?" in p or p.endswith("/list")]) == 3
+        assert (
+            len([p for p in server.requests[before:] if "/list?" in p or p.endswith("/list")]) == 3
+        )
         assert detail_requests(server, before) == []
     completeness = last_run(db, "ca_ag")["details"]["completeness"]
     assert completeness["list_rows"] == COPY_SIZE
@@ -133,7 +146,9 @@ def test_a_500_then_success_is_retried_and_stores_everything(server, tmp_path):
     assert len(server.requests_matching(r"list\?page=1")) == 2
 
 
-def test_a_timeout_on_a_detail_page_stores_the_list_row_and_retries_next_night(server, site, tmp_path):
+def test_a_timeout_on_a_detail_page_stores_the_list_row_and_retries_next_night(
+    server, site, tmp_path
+):
     db = tmp_path / "t.db"
     slow = site.notices[3].source_id
     server.add_fault(slow, "delay", seconds=3, times=2)
@@ -186,7 +201,9 @@ def test_blank_name_and_impossible_date_rows(server, site, tmp_path):
 def test_a_changed_layout_is_loud(server, site, tmp_path):
     db = tmp_path / "t.db"
     crawl(server, db)
-    site.list_override = b"<html><body><div class='new-design'><ul><li>Acme</li></ul></div></body></html>"
+    site.list_override = (
+        b"<html><body><div class='new-design'><ul><li>Acme</li></ul></div></body></html>"
+    )
     result = crawl(server, db)
     assert result.returncode == 1, result
     assert "Layout changed" in result.log

@@ -135,7 +135,7 @@ def test_bridging_notice_merges_two_incidents_like_a_rebuild(db):
 
 def test_undated_notice_between_two_incidents_joins_neither(db):
     rows = [
-        notice_row("ca_ag:x", "Yahoo! Inc.", reported_date="2016-09-22"),
+        notice_row("ca_ag:x", "Yahoo! Inc.", reported_date="2016-11-01"),
         notice_row("me_ag_archive:y", "Yahoo", breach_dates=["2014"], reported_date="2016-09-22"),
         notice_row(
             "me_ag_archive:z", "Yahoo Inc.", breach_dates=["2016-08-13"], reported_date="2016-12-14"
@@ -145,13 +145,36 @@ def test_undated_notice_between_two_incidents_joins_neither(db):
     rebuild_incidents(db)
     assert len(groups(db)) == 3
     reviewed = {
-        (r["notice_id"], r["candidate_notice_id"])
+        frozenset((r["notice_id"], r["candidate_notice_id"]))
         for r in db.query("select * from incident_review")
     }
     assert {p for p in reviewed if "ca_ag:x" in p} == {
-        ("me_ag_archive:y", "ca_ag:x"),
-        ("me_ag_archive:z", "ca_ag:x"),
+        frozenset(("me_ag_archive:y", "ca_ag:x")),
+        frozenset(("me_ag_archive:z", "ca_ag:x")),
     }
+
+
+def test_undated_notice_filed_the_same_week_as_one_incident_joins_it(db):
+    # Yahoo's undated CA notice and a Maine filing of the same day; another Yahoo breach was
+    # filed 83 days earlier. The same-day filing is the same notice in another state.
+    rows = [
+        notice_row("ca_ag:x", "Yahoo! Inc.", reported_date="2016-12-14"),
+        notice_row("me_ag_archive:y", "Yahoo", breach_dates=["2014"], reported_date="2016-09-22"),
+        notice_row(
+            "me_ag_archive:z", "Yahoo Inc.", breach_dates=["2016-08-13"], reported_date="2016-12-14"
+        ),
+    ]
+    insert_notices(db, rows)
+    rebuild_incidents(db)
+    assert sorted(sorted(g) for g in groups(db)) == [
+        ["ca_ag:x", "me_ag_archive:z"],
+        ["me_ag_archive:y"],
+    ]
+    reviewed = {
+        frozenset((r["notice_id"], r["candidate_notice_id"]))
+        for r in db.query("select * from incident_review")
+    }
+    assert reviewed == {frozenset(("me_ag_archive:y", "ca_ag:x"))}
 
 
 def test_every_stored_notice_gets_an_incident_even_blank_names(db):
@@ -175,3 +198,24 @@ def test_removed_notice_stays_linked(db):
 def test_attach_unknown_notice_raises(db):
     with pytest.raises(KeyError):
         attach_notice(db, "ca_ag:nope")
+
+
+def test_a_supplement_joins_the_notice_it_names_and_no_other(db):
+    # ABM's Maine "Supplement to 11/14/17 Notice", filed undated four months later; another
+    # ABM filing with its own breach date sits in between.
+    rows = [
+        notice_row("me_ag_archive:first", "ABM Industries Incorporated", reported_date="2017-11-14"),
+        notice_row("ca_ag:other", "ABM Industries Incorporated", breach_dates=["2018-01-08"],
+                   reported_date="2018-02-20"),
+        notice_row("me_ag_archive:supplement", "ABM Industries Incorporated",
+                   reported_date="2018-03-13", raw={"Date of Breach": "Supplement to 11/14/17 Notice"}),
+    ]  # fmt: skip
+    insert_notices(db, rows)
+    rebuild_incidents(db)
+    assert groups(db) == {
+        frozenset({"me_ag_archive:first", "me_ag_archive:supplement"}),
+        frozenset({"ca_ag:other"}),
+    }
+    (link,) = db.query("select * from incident_links where notice_id = 'me_ag_archive:supplement' "
+                       "or matched_notice_id = 'me_ag_archive:supplement'")  # fmt: skip
+    assert link["rule"] == "amends_dated_notice"

@@ -2,7 +2,12 @@
 
 import pytest
 
-from crawler.matching.entities import entity_keys, load_aliases, normalise_entity
+from crawler.matching.entities import (
+    amended_notice_date,
+    entity_keys,
+    load_aliases,
+    normalise_entity,
+)
 
 
 @pytest.mark.parametrize(
@@ -114,3 +119,42 @@ def test_every_alias_entry_has_a_case():
 def test_alias_entry(entry, case):
     published, expected = case
     assert normalise_entity(published) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "key"),
+    [
+        # The Maine legacy log appends a contact person and title, then the address.
+        (
+            "Fidelity Investments, William Duserick, Chief Privacy Officer, 82 Devonshire Street, "
+            "Boston, MA 02109",
+            "fidelity investments",
+        ),
+        ("Acme Corp, John Smith, Director of IT", "acme"),
+        # A comma in a firm's name is not a person.
+        ("Morgan Stanley, Smith Barney", "morgan stanley smith barney"),
+    ],
+)
+def test_contact_person_and_title_are_cut(name, key):
+    assert entity_keys(name)[0] == key
+
+
+@pytest.mark.parametrize(
+    ("text", "iso"),
+    [
+        # Real cells of the Maine legacy log's breach-date and notification columns.
+        ("Supplement to 11/14/17 Notice", "2017-11-14"),
+        ("Update to 12/23/15 notice", "2015-12-23"),
+        ("Supplement to Aptos's 2/25/17 notice", "2017-02-25"),
+        ("12/18/2014 (update to 11/25/14 notice)", "2014-11-25"),
+        (
+            "Supplement to previous notice dated 10/8/15 stating breach occurred 3/30/15",
+            "2015-10-08",
+        ),
+        ("Supplement to May 20, 2014 Notice to us", "2014-05-20"),
+        ("Supplement to Feb 2 notice", None),  # no year: not a date we can point at
+        ("Yahoo, Inc. (update)", None),
+    ],
+)
+def test_amended_notice_date(text, iso):
+    assert amended_notice_date(text) == iso

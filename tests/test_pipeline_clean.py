@@ -20,8 +20,10 @@ def clean(**fields) -> dict:
     [
         ("\u200b\u200bHarvard Pilgrim Health Care\u200b", "Harvard Pilgrim Health Care"),
         ("CRC Insurance Services, LLC\u200e", "CRC Insurance Services, LLC"),
-        ("Southeast Series of Lockton Companies, LLC (“Lockton”)\u202f",
-         "Southeast Series of Lockton Companies, LLC (“Lockton”)"),
+        (
+            "Southeast Series of Lockton Companies, LLC (“Lockton”)\u202f",
+            "Southeast Series of Lockton Companies, LLC (“Lockton”)",
+        ),
         (" Rebound Orthopedics & Neurosurgery", "Rebound Orthopedics & Neurosurgery"),
         ("Monterey  Bay Air Resources District", "Monterey Bay Air Resources District"),
         ("Caltrol Inc.\u00a0", "Caltrol Inc."),
@@ -35,7 +37,9 @@ def test_entity_names_are_cleaned_of_invisible_characters(published, expected):
 
 
 def test_several_breach_dates_sorted_with_bounds():
-    record = clean(breach_dates=["08/09/2020", "02/27/2020", "08/09/2020"], reported_date="10/09/2020")
+    record = clean(
+        breach_dates=["08/09/2020", "02/27/2020", "08/09/2020"], reported_date="10/09/2020"
+    )
     assert record["breach_dates"] == ["2020-02-27", "2020-08-09"]
     assert (record["breach_start"], record["breach_end"]) == ("2020-02-27", "2020-08-09")
     assert record["breach_precision"] == "day"
@@ -52,7 +56,9 @@ def test_month_precision_is_kept():
     record = clean(breach_dates=["Jul 2023"])
     assert record["breach_dates"] == ["2023-07"]
     assert (record["breach_start"], record["breach_end"], record["breach_precision"]) == (
-        "2023-07-01", "2023-07-31", "month"
+        "2023-07-01",
+        "2023-07-31",
+        "month",
     )
 
 
@@ -67,7 +73,11 @@ def test_impossible_dates_are_kept_and_flagged():
 
 
 def test_unreadable_date_is_flagged_not_dropped():
-    record = clean(breach_dates=["13/45/2020"], reported_date="01/02/2021", raw={"Date(s) of Breach": "13/45/2020"})
+    record = clean(
+        breach_dates=["13/45/2020"],
+        reported_date="01/02/2021",
+        raw={"Date(s) of Breach": "13/45/2020"},
+    )
     assert record["breach_dates"] == []
     assert record["flags"] == ["unparsed:breach_dates"]
     assert record["raw"] == {"Date(s) of Breach": "13/45/2020"}
@@ -82,7 +92,8 @@ def test_counts_keep_their_text():
 
 def test_only_published_fields_become_columns():
     record = clean(entity_name="A", reported_date="01/02/2020")
-    assert "notice_url" not in record and "total_affected" not in record
+    assert "notice_url" not in record
+    assert "total_affected" not in record
     assert record["id"] == "ca_ag:sb24-1"
     assert record["source_kind"] == "state"
 

@@ -9,14 +9,23 @@ Citations are certain and always accepted.
 
 Undated links come after dated ones, and an undated notice whose window reaches two
 incidents whose dates are clearly apart is ambiguous: it joins neither and both pairs go to
-review. The result depends only on the set of notices in the block, never on the order
+review, unless one of them was filed within a week of it and the others a month or more
+away (a same-week filing in another state is the same notice; Yahoo's undated CA notice of
+14 Dec 2016 and its Maine filing of that day), in which case it joins that one. The result depends only on the set of notices in the block, never on the order
 they arrived in.
 """
 
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from crawler.matching.rules import RULE_CITES, RULE_RANK, Match, NoticeFacts, clearly_apart
+from crawler.matching.rules import (
+    RULE_AMENDS,
+    RULE_CITES,
+    RULE_RANK,
+    Match,
+    NoticeFacts,
+    clearly_apart,
+)
 
 FOUNDER_RULE = "founder"
 
@@ -97,8 +106,10 @@ def cluster_block(
     clusters = _Clusters(facts)
     accepted: list[tuple[str, str, Match]] = []
     reviews: list[Review] = []
-    dated_edges = [e for e in edges if e[2].dated or e[2].rule == RULE_CITES]
-    undated_edges = [e for e in edges if not (e[2].dated or e[2].rule == RULE_CITES)]
+    # A notice that names the notice it amends is placed by that, not by a date window.
+    named = (RULE_CITES, RULE_AMENDS)
+    dated_edges = [e for e in edges if e[2].dated or e[2].rule in named]
+    undated_edges = [e for e in edges if not (e[2].dated or e[2].rule in named)]
 
     for a, b, match in sorted(dated_edges, key=_edge_order):
         root_a, root_b = clusters.find(a), clusters.find(b)
@@ -109,14 +120,26 @@ def cluster_block(
             accepted.append((a, b, match))
 
     undated_edges.sort(key=_edge_order)
-    ambiguous = _ambiguous_undated(facts, undated_edges, clusters)
+    # A filing placed by the notice it names is not also placed by a date window.
+    placed = {x for a, b, m in accepted if m.rule == RULE_AMENDS for x in (a, b) if facts[x].amends}
+    ambiguous, nearest = _ambiguous_undated(facts, undated_edges, clusters)
     for a, b, match in undated_edges:
+        if (a in placed and not facts[a].dated) or (b in placed and not facts[b].dated):
+            reviews.append(_review(facts, a, b, match, "placed by the notice it amends"))
+            continue
         if any(
             side in ambiguous and clusters.dated[clusters.find(other)]
             for side, other in ((a, b), (b, a))
         ):
             reason = "undated notice within the window of incidents whose breach dates are apart"
             reviews.append(_review(facts, a, b, match, reason))
+            continue
+        if any(
+            side in nearest and clusters.find(other) != clusters.find(nearest[side])
+            for side, other in ((a, b), (b, a))
+        ):
+            reasons = "undated notice joined an incident filed the same week instead"
+            reviews.append(_review(facts, a, b, match, reasons))
             continue
         root_a, root_b = clusters.find(a), clusters.find(b)
         if root_a != root_b and not clusters.conflict(root_a, root_b):
@@ -125,20 +148,40 @@ def cluster_block(
     return _groups(facts, clusters, accepted), reviews
 
 
-def _ambiguous_undated(facts, undated_edges, clusters: _Clusters) -> set[str]:
-    """Undated notices whose links reach dated incidents that are clearly apart."""
-    reach: dict[str, set[str]] = defaultdict(set)
-    for a, b, _ in undated_edges:
+# An undated notice filed within this many days of one incident, and at least
+# FAR_FILING_DAYS from every other it could join, belongs to the near one.
+NEAR_FILING_DAYS = 7
+FAR_FILING_DAYS = 30
+
+
+def _ambiguous_undated(facts, undated_edges, clusters: _Clusters) -> tuple[set[str], dict]:
+    """Undated notices whose links reach dated incidents that are clearly apart.
+
+    Returns the ambiguous notices, and for the ones a same-week filing resolves, the notice
+    of the incident they join.
+    """
+    reach: dict[str, dict[str, tuple[int, str]]] = defaultdict(dict)
+    for a, b, match in undated_edges:
         for undated, other in ((a, b), (b, a)):
             root = clusters.find(other)
             if not facts[undated].dated and clusters.dated[root]:
-                reach[undated].add(root)
-    ambiguous = set()
+                best = reach[undated].get(root)
+                candidate = (match.distance, other)
+                if best is None or candidate < best:
+                    reach[undated][root] = candidate
+    ambiguous, nearest = set(), {}
     for notice_id, roots in reach.items():
         ordered = sorted(roots)
-        if any(clusters.conflict(x, y) for i, x in enumerate(ordered) for y in ordered[i + 1 :]):
+        if not any(
+            clusters.conflict(x, y) for i, x in enumerate(ordered) for y in ordered[i + 1 :]
+        ):
+            continue
+        by_distance = sorted(roots.values())
+        if by_distance[0][0] <= NEAR_FILING_DAYS and by_distance[1][0] >= FAR_FILING_DAYS:
+            nearest[notice_id] = by_distance[0][1]
+        else:
             ambiguous.add(notice_id)
-    return ambiguous
+    return ambiguous, nearest
 
 
 def _review(facts, a: str, b: str, match: Match, reason: str) -> Review:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from crawler.textparse.dates import parse_date
 from crawler.textparse.text import clean_text
 
 ALIASES_PATH = Path(__file__).with_name("aliases.tsv")
@@ -57,6 +58,14 @@ _UPDATE_MARKERS = re.compile(
     r"|[-–—:]\s*(?:update[ds]?|supplement(?:al)?|amended|revised)\s*$",
     re.IGNORECASE,
 )
+# "Update to 12/23/15 notice", "Supplement to Aptos's 2/25/17 notice", "Supplement to
+# previous notice dated 10/8/15": the filing names the notice it amends by that notice's
+# date (in the Maine legacy log this sits in the breach-date cell, not the name).
+_UPDATE_OF_DATE = re.compile(
+    r"\b(?:supplement(?:al)?|update|addendum|amendment)\s+to\s+(?:[\w'’.]+\s+){0,3}?"
+    r"(\d{1,2}/\d{1,2}/\d{2,4}|[A-Z][a-z]+\.?\s+\d{1,2},\s+\d{4})",
+    re.IGNORECASE,
+)
 # A parenthesised or quoted short name: `("HSHS")`, `(“Lockton”)`, `(AXP)`.
 _PAREN = re.compile(r"\(([^()]*)\)")
 _QUOTES = "\"'“”‘’«»„‟`´"
@@ -71,6 +80,13 @@ _STREET_WORD = re.compile(
     r"|parkway|pkwy|highway|hwy|square|circle|way)\b\.?",
     re.IGNORECASE,
 )
+# A contact person appended to the name, as the Maine legacy log does ("Fidelity Investments,
+# William Duserick, Chief Privacy Officer"): a part holding a job title.
+_JOB_TITLE = re.compile(
+    r"\b(?:chief|officer|counsel|director|president|manager|attorney|esq|ceo|cfo|cio|ciso|cpo)\b",
+    re.IGNORECASE,
+)
+_PERSON = re.compile(r"^(?:mr|ms|mrs|dr)?\.?\s*[a-z]+(?:\s+[a-z]\.?)?\s+[a-z'-]+$", re.IGNORECASE)
 _NON_WORD = re.compile(r"[^\w]+")
 
 
@@ -111,13 +127,17 @@ def _fold(text: str) -> str:
 
 def _strip_address(name: str) -> str:
     parts = [part.strip() for part in name.split(",")]
+    for index in range(2, len(parts)):
+        if _JOB_TITLE.search(parts[index]) and _PERSON.match(parts[index - 1]):
+            parts = parts[: index - 1]  # the person and everything after them
+            break
     for index in range(1, len(parts)):
         rest = ", ".join(parts[index:])
         if _ADDRESS_START.match(parts[index]) or (
             _STREET_WORD.search(parts[index]) and re.search(r"\d", rest)
         ):
             return ", ".join(parts[:index])
-    return name
+    return ", ".join(parts)
 
 
 def _words(text: str) -> list[str]:
@@ -195,6 +215,15 @@ def _entity_keys(name: str) -> tuple[str, ...]:
         if key and key not in keys:
             keys.append(key)
     return tuple(keys)
+
+
+def amended_notice_date(text: str | None) -> str | None:
+    """The ISO date of the earlier notice a filing says it updates, if `text` says so."""
+    match = _UPDATE_OF_DATE.search(text or "")
+    if not match:
+        return None
+    parsed = parse_date(match.group(1)).value
+    return parsed.iso if parsed is not None and parsed.precision == "day" else None
 
 
 def normalise_entity(name: str | None) -> str:

@@ -25,13 +25,13 @@ import sqlite_utils
 
 from crawler.matching.blocking import MatchIndex
 from crawler.matching.clustering import Group, Review, cluster_block
-from crawler.matching.entities import entity_keys
+from crawler.matching.entities import amended_notice_date, entity_keys
 from crawler.matching.rules import Match, NoticeFacts, compare, day
 
 NOTICE_COLUMNS = (
     "id", "source", "source_kind", "entity_name", "breach_start", "breach_end",
     "breach_precision", "reported_date", "notification_dates", "cites", "status",
-    "total_affected", "residents_affected", "residents_state", "first_seen_at",
+    "total_affected", "residents_affected", "residents_state", "first_seen_at", "raw",
 )  # fmt: skip
 INCIDENT_COLUMNS = (
     "id", "display_name", "entity_key", "breach_start", "breach_end", "breach_precision",
@@ -105,6 +105,10 @@ def facts_from_row(row: dict) -> NoticeFacts:
         residents_affected=row.get("residents_affected"),
         residents_state=row.get("residents_state"),
         first_seen_at=row.get("first_seen_at"),
+        # Searched as JSON text: the marker may sit in any published field.
+        amends=day(
+            amended_notice_date(row.get("entity_name")) or amended_notice_date(row.get("raw"))
+        ),
     )
 
 

@@ -49,10 +49,13 @@ FUZZY_MIN_LENGTH = 8
 FUZZY_REPORT_WINDOW_DAYS = 30
 
 RULE_CITES = "cites"
+RULE_AMENDS = "amends_dated_notice"
+# How far the named date may be from the amended notice's reported date.
+AMENDS_TOLERANCE_DAYS = 3
 RULE_BREACH_DATES = "same_entity_breach_dates"
 RULE_REPORTED_WINDOW = "same_entity_reported_window"
 RULE_FUZZY = "fuzzy_name_dates"
-RULE_ORDER = (RULE_CITES, RULE_BREACH_DATES, RULE_FUZZY, RULE_REPORTED_WINDOW)
+RULE_ORDER = (RULE_CITES, RULE_AMENDS, RULE_BREACH_DATES, RULE_FUZZY, RULE_REPORTED_WINDOW)
 RULE_RANK = {rule: rank for rank, rule in enumerate(RULE_ORDER)}
 
 
@@ -81,6 +84,8 @@ class NoticeFacts:
     residents_affected: int | None = None
     residents_state: str | None = None
     first_seen_at: str | None = None
+    # The reported day of the earlier notice this one says it updates ("Update to 12/23/15").
+    amends: int | None = None
 
     @property
     def dated(self) -> bool:
@@ -195,6 +200,8 @@ def compare(a: NoticeFacts, b: NoticeFacts) -> Match | None:
     if not a.keys or not b.keys:
         return None
     if not set(a.keys).isdisjoint(b.keys):
+        if _amends(a, b) or _amends(b, a):
+            return Match(RULE_AMENDS, 1.0, "link", a.dated and b.dated, 0)
         gap = breach_gap(a, b)
         if gap is not None:
             if not breach_dates_agree(a, b, gap):
@@ -207,6 +214,13 @@ def compare(a: NoticeFacts, b: NoticeFacts) -> Match | None:
         score = round(1 - distance / (REPORT_WINDOW_DAYS + 1), 4)
         return Match(RULE_REPORTED_WINDOW, score, "link", False, distance)
     return _fuzzy(a, b)
+
+
+def _amends(update: NoticeFacts, earlier: NoticeFacts) -> bool:
+    """`update` names `earlier` by its date: "Supplement to 11/14/17 Notice"."""
+    if update.amends is None or earlier.reported is None:
+        return False
+    return abs(update.amends - earlier.reported) <= AMENDS_TOLERANCE_DAYS
 
 
 def fuzzy_score(key_a: str, key_b: str) -> float:

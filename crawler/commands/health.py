@@ -1,0 +1,71 @@
+"""`scrapy health`: is each nightly source working? From `crawl_runs`, without crawling.
+
+Exit codes: 0 every source ok; 1 a source is failing (its latest finished nightly run broke),
+stale (no nightly run for --max-age-hours) or has never run; 3 none of those, but a source
+returned far fewer notices than usual; 2 only offline sources are wrong.
+"""
+
+from datetime import timedelta
+
+from scrapy.commands import ScrapyCommand
+from scrapy.exceptions import UsageError
+
+from crawler import health, sources
+from pipelines.db import connect
+
+DEFAULT_MAX_AGE_HOURS = 36.0
+
+
+class Command(ScrapyCommand):
+    requires_project = True
+    requires_crawler_process = False
+    default_settings = {"LOG_ENABLED": False}  # noqa: RUF012 (Scrapy's own attribute name)
+
+    def syntax(self) -> str:
+        return "[--only NAME,...] [--runs N] [--max-age-hours H] [--include-local]"
+
+    def short_desc(self) -> str:
+        return "Report each nightly source's recent runs; exit non-zero if one is failing"
+
+    def add_options(self, parser) -> None:
+        super().add_options(parser)
+        parser.add_argument("--only", metavar="NAME,...", help="report only these sources")
+        parser.add_argument(
+            "--runs", type=int, default=7, help="recent runs to show per source (default 7)"
+        )
+        parser.add_argument(
+            "--max-age-hours",
+            type=float,
+            default=DEFAULT_MAX_AGE_HOURS,
+            help=f"a source whose last run is older is stale (default {DEFAULT_MAX_AGE_HOURS:g};"
+            " 0 = never)",
+        )
+        parser.add_argument(
+            "--include-local",
+            action="store_true",
+            help="also count runs against local copies (tests, demo)",
+        )
+
+    def run(self, args, opts) -> None:
+        if args:
+            raise UsageError("health takes no positional arguments (use --only)")
+        try:
+            chosen = sources.nightly_sources(sources.parse_names(opts.only))
+        except sources.UnknownSourceError as error:
+            raise UsageError(str(error)) from None
+        max_age = timedelta(hours=opts.max_age_hours) if opts.max_age_hours > 0 else None
+        db = connect(self.settings.get("BREACH_DB_PATH"))
+        try:
+            report = [
+                health.assess(
+                    s.spider,
+                    health.runs_of(db, s.spider, opts.include_local),
+                    max_age=max_age,
+                    show=opts.runs,
+                )
+                for s in chosen
+            ]
+        finally:
+            db.conn.close()
+        print(health.table(report))
+        self.exitcode = health.exit_code(report)

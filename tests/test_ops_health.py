@@ -1,0 +1,123 @@
+"""`scrapy health`: the state of each source from its crawl_runs rows, and the exit code."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from helpers import scrapy_command
+
+from crawler import health
+from crawler.extensions import run_status
+from pipelines.db import connect
+
+LIVE = "https://oag.ca.gov"
+
+
+def add_runs(db_path, spider: str, runs: list[tuple], base_url: str = LIVE) -> None:
+    """runs: (hours ago, source_status, notices stored), oldest first."""
+    db = connect(db_path)
+    now = datetime.now(UTC)
+    with db.conn:
+        for hours_ago, status, notices in runs:
+            started = (now - timedelta(hours=hours_ago)).isoformat(timespec="seconds")
+            reason = "" if status == "ok" else run_status(
+                {"breach/layout_changed": 1} if status == "layout_changed" else
+                {"breach/source_offline": 1} if status == "offline" else {"log_count/ERROR": 3},
+                "finished",
+            )[1]  # fmt: skip
+            db["crawl_runs"].insert(
+                {"spider": spider, "mode": "nightly", "base_url": base_url,
+                 "started_at": started, "finished_at": started, "source_status": status,
+                 "status_reason": reason, "notices_new": 0, "notices_updated": 0,
+                 "notices_unchanged": notices}
+            )  # fmt: skip
+    db.conn.close()
+
+
+def nightly_history(days: int = 15, notices: int = 50) -> list[tuple]:
+    return [(24 * (days - i), "ok", notices) for i in range(days)]
+
+
+def check(db_path, *options):
+    return scrapy_command(["health", "--only", "ca_ag", *options], db_path)
+
+
+def test_a_healthy_source_exits_0(tmp_path):
+    db = tmp_path / "b.db"
+    add_runs(db, "ca_ag", [*nightly_history(), (1, "ok", 48)])
+    result = check(db)
+    assert result.returncode == 0, result
+    line = next(x for x in result.log.splitlines() if x.startswith("ca_ag"))
+    assert line.split()[1] == "ok"
+    assert "48 50 50 50 50 50 50" in line
+
+
+def test_far_fewer_notices_than_usual_is_flagged(tmp_path):
+    db = tmp_path / "b.db"
+    add_runs(db, "ca_ag", [*nightly_history(), (1, "ok", 24)])
+    result = check(db)
+    assert result.returncode == 3, result
+    assert (
+        "ca_ag: low_yield: 24 notices, under 50% of the median 50 of the previous 14 ok runs"
+        in result.log
+    )
+
+
+def test_failures_in_a_row_with_reason(tmp_path):
+    db = tmp_path / "b.db"
+    add_runs(db, "ca_ag", [*nightly_history(), (3, "error", 0), (1, "layout_changed", 0)])
+    result = check(db)
+    assert result.returncode == 1, result
+    line = next(x for x in result.log.splitlines() if x.startswith("ca_ag"))
+    assert line.split()[1] == "failing"
+    assert line.split()[4] == "2"  # failures in a row
+    assert "1 page(s) had an unknown layout" in result.log
+
+
+def test_an_offline_source_exits_2_and_a_recovered_one_shows_its_last_failure(tmp_path):
+    db = tmp_path / "b.db"
+    add_runs(db, "ca_ag", [*nightly_history(), (1, "offline", 0)])
+    assert check(db).returncode == 2
+    add_runs(db, "ca_ag", [(0.5, "ok", 50)])
+    result = check(db)
+    assert result.returncode == 0, result
+    assert "last failure" in result.log
+    assert "the source reports that it is offline" in result.log
+
+
+def test_a_source_that_stopped_running_is_stale(tmp_path):
+    db = tmp_path / "b.db"
+    add_runs(db, "ca_ag", nightly_history(days=5)[:-2])  # the newest run is 72 hours old
+    result = check(db)
+    assert result.returncode == 1, result
+    assert "ca_ag: stale: no finished nightly run since" in result.log
+    assert check(db, "--max-age-hours", "0").returncode == 0
+
+
+def test_runs_against_local_copies_do_not_count_unless_asked(tmp_path):
+    db = tmp_path / "b.db"
+    add_runs(db, "ca_ag", nightly_history(days=2), base_url="http://127.0.0.1:8000/ca")
+    result = check(db)
+    assert result.returncode == 1, result  # never ran against the live site
+    assert "no_runs" in result.log
+    assert check(db, "--include-local").returncode == 0
+
+
+def test_a_killed_run_is_reported_not_counted():
+    runs = [
+        {"id": 3, "started_at": "2026-01-03T00:00:00+00:00", "source_status": "running"},
+        {"id": 2, "started_at": "2026-01-02T00:00:00+00:00", "source_status": "ok",
+         "status_reason": "", "notices_unchanged": 50},
+    ]  # fmt: skip
+    report = health.assess("ca_ag", runs, now=datetime(2026, 1, 3, tzinfo=UTC))
+    assert report.state == "ok"
+    assert report.stuck_running == ["run 3 since 2026-01-03T00:00:00+00:00"]
+    assert "never closed (killed?)" in health.table([report])
+
+
+@pytest.mark.parametrize(
+    ("states", "code"),
+    [(["ok", "ok"], 0), (["ok", "offline"], 2), (["offline", "low_yield"], 3),
+     (["low_yield", "failing"], 1), (["ok", "no_runs"], 1)],
+)  # fmt: skip
+def test_exit_code_is_the_worst_state(states, code):
+    assert health.exit_code([health.SourceHealth("s", state=s) for s in states]) == code
