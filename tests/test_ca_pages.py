@@ -18,7 +18,9 @@ def test_real_tmobile_page_gives_three_notices_exactly():
     page = ca.parse_list_page(real("list-search-tmobile.html"))
     assert page.status == "rows"
     assert page.next_href is None  # one page of results: no pager
-    got = [(r["source_id"], r["entity_name"], r["breach_dates"], r["reported_date"]) for r in page.rows]
+    got = [
+        (r["source_id"], r["entity_name"], r["breach_dates"], r["reported_date"]) for r in page.rows
+    ]
     assert got == [
         ("sb24-544287", "T-Mobile USA", ["07/22/2021"], "08/25/2021"),
         ("sb24-58079", "T-Mobile USA, Inc.", ["09/14/2015"], "10/01/2015"),
@@ -66,7 +68,9 @@ def test_columns_are_found_by_label_not_position():
     </tr></tbody></table>"""
     row = ca.parse_list_page(html).rows[0]
     assert (row["entity_name"], row["breach_dates"], row["reported_date"]) == (
-        "T-Mobile USA", ["07/22/2021"], "08/25/2021"
+        "T-Mobile USA",
+        ["07/22/2021"],
+        "08/25/2021",
     )
 
 
@@ -138,17 +142,28 @@ def test_real_export_embedded_quotes_and_invisible_characters(export_rows):
     names = {r["entity_name"] for r in export_rows}
     assert 'Hospital Sisters Health Systems ("HSHS")' in names
     # "\u200b\u200bHarvard Pilgrim Health Care\u200b" comes out clean.
-    raw = [r["raw"]["Organization Name"] for r in export_rows if "Harvard Pilgrim" in r["raw"]["Organization Name"]]
+    raw = [
+        r["raw"]["Organization Name"]
+        for r in export_rows
+        if "Harvard Pilgrim" in r["raw"]["Organization Name"]
+    ]
     assert any("\u200b" in name for name in raw)
-    assert all(r["entity_name"] == "Harvard Pilgrim Health Care" for r in export_rows
-               if "Harvard Pilgrim" in r["raw"]["Organization Name"])
+    assert all(
+        r["entity_name"] == "Harvard Pilgrim Health Care"
+        for r in export_rows
+        if "Harvard Pilgrim" in r["raw"]["Organization Name"]
+    )
 
 
 def test_export_with_a_renamed_column_is_a_layout_change():
     with pytest.raises(ca.CsvLayoutError, match="reported date"):
-        ca.parse_export_csv('"Organization Name","Date(s) of Breach","Posted"\r\n"A","","01/01/2020"\r\n')
+        ca.parse_export_csv(
+            '"Organization Name","Date(s) of Breach","Posted"\r\n"A","","01/01/2020"\r\n'
+        )
 
 
 def test_export_header_with_one_space_also_works():
-    rows = ca.parse_export_csv('"Organization Name","Date(s) of Breach (if known)","Reported Date"\r\n"A","01/02/2020, 01/05/2020","02/01/2020"\r\n')
+    rows = ca.parse_export_csv(
+        '"Organization Name","Date(s) of Breach (if known)","Reported Date"\r\n"A","01/02/2020, 01/05/2020","02/01/2020"\r\n'
+    )
     assert rows[0]["breach_dates"] == ["01/02/2020", "01/05/2020"]

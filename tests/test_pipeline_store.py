@@ -33,7 +33,10 @@ def test_new_then_unchanged_moves_only_last_seen(store):
     assert store.save(record(), seen_at="2026-01-01T00:00:00+00:00") == "new"
     assert store.save(record(), seen_at="2026-01-02T00:00:00+00:00") == "unchanged"
     row = notice(store)
-    assert (row["first_seen_at"], row["last_seen_at"]) == ("2026-01-01T00:00:00+00:00", "2026-01-02T00:00:00+00:00")
+    assert (row["first_seen_at"], row["last_seen_at"]) == (
+        "2026-01-01T00:00:00+00:00",
+        "2026-01-02T00:00:00+00:00",
+    )
     assert store.db["notice_versions"].count == 0
     assert store.db["notices"].count == 1
 
@@ -49,13 +52,20 @@ def test_changed_content_keeps_the_previous_version(store):
     (version,) = store.db["notice_versions"].rows
     assert json.loads(version["content"])["breach_dates"] == ["2024-01-02"]
     assert (version["seen_from"], version["replaced_at"], version["run_id"]) == (
-        "2026-01-01T00:00:00+00:00", "2026-01-05T00:00:00+00:00", 7
+        "2026-01-01T00:00:00+00:00",
+        "2026-01-05T00:00:00+00:00",
+        7,
     )
 
 
 def test_fields_not_published_this_time_are_not_erased(store):
-    store.save(record(notice_url="https://x/a.pdf", notice_urls=["https://x/a.pdf"],
-                      raw={"Organization Name": "Acme Inc.", "Sample of Notice": ["a.pdf"]}))
+    store.save(
+        record(
+            notice_url="https://x/a.pdf",
+            notice_urls=["https://x/a.pdf"],
+            raw={"Organization Name": "Acme Inc.", "Sample of Notice": ["a.pdf"]},
+        )
+    )
     list_only = record()
     del list_only["raw"]
     list_only["raw"] = {"Organization Name": "Acme Inc."}
@@ -67,7 +77,10 @@ def test_fields_not_published_this_time_are_not_erased(store):
 
 def test_removed_at_source_and_back(store):
     store.save(record())
-    assert store.mark_removed("ca_ag", {"sb24-1", "sb24-999"}, seen_at="2026-06-12T00:00:00+00:00") == 1
+    assert (
+        store.mark_removed("ca_ag", {"sb24-1", "sb24-999"}, seen_at="2026-06-12T00:00:00+00:00")
+        == 1
+    )
     row = notice(store)
     assert (row["status"], row["removed_at"]) == ("removed_at_source", "2026-06-12")
     assert store.db["notices"].count == 1  # marked, never deleted
