@@ -219,3 +219,19 @@ def test_an_empty_result_is_not_an_error(tmp_path):
         result = crawl(server, db)
     assert result.returncode == 0, result
     assert last_run(db, "ca_ag")["source_status"] == "ok"
+
+
+def test_after_an_unhealthy_crawl_nightly_reads_every_page(server, tmp_path):
+    db = tmp_path / "t.db"
+    assert crawl(server, db).returncode == 0
+    # The last list page fails for good: that crawl is an error...
+    fault = server.add_fault(r"list\?page=2", "status", status=503, times=-1)
+    assert crawl(server, db, mode="backfill", settings={"RETRY_TIMES": 0}).returncode == 1
+    fault.times = 0  # ...and the portal recovers.
+    before = len(server.requests)
+    assert crawl(server, db).returncode == 0
+    # Page 1 holds only stored notices, but the previous crawl was unhealthy: read them all.
+    assert len([p for p in server.requests[before:] if "/list" in p]) == 3
+    before = len(server.requests)
+    assert crawl(server, db).returncode == 0
+    assert server.requests[before:] == ["/ca/privacy/databreach/list"]

@@ -141,6 +141,27 @@ class BreachSpider(scrapy.Spider):
                 }
         return self._stored
 
+    def previous_run_ok(self) -> bool:
+        """Whether this source's last finished crawl on this database was healthy.
+
+        A nightly that stops at the first page of stored notices relies on the previous crawl
+        having read everything newer; after a failed or cut-short crawl it must not.
+        """
+        if not self.db_path or not Path(self.db_path).exists():
+            return True
+        conn = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True)
+        try:
+            row = conn.execute(
+                "select source_status from crawl_runs where spider = ? and finished_at is not null"
+                " order by id desc limit 1",
+                (self.name,),
+            ).fetchone()
+        except sqlite3.OperationalError:
+            row = None
+        finally:
+            conn.close()
+        return row is None or row[0] == "ok"
+
     # --- Loud failures --------------------------------------------------------------------------
     def layout_changed(self, response, why: str) -> None:
         """The page no longer looks like the portal we know: an error, never zero results."""
