@@ -5,6 +5,7 @@ tests/fixtures/real, the spiders are the production spiders pointed at the local
 `base_url`, and the notices land in the real database (BREACH_DB_PATH, data/breaches.db).
 """
 
+import json
 import sqlite3
 
 from scrapy.commands import ScrapyCommand
@@ -32,6 +33,16 @@ class Command(ScrapyCommand):
         print(summary_table(run_rows(db_path, run_ids_of(crawlers))))
         conn = sqlite3.connect(db_path)
         notices = conn.execute("select count(*) from notices").fetchone()[0]
+        incidents, multi_source = conn.execute(
+            "select count(*), coalesce(sum(source_count > 1), 0) from incidents"
+        ).fetchone()
+        examples = conn.execute(
+            "select display_name, breach_start, sources from incidents "
+            "where source_count > 2 order by notice_count desc, id limit 3"
+        ).fetchall()
         conn.close()
-        print(f"\n{notices} notices stored in {db_path}")
+        print(f"\n{notices} notices stored in {db_path}, in {incidents} incidents "
+              f"({multi_source} reported by more than one source). For example:")  # fmt: skip
+        for name, start, sources in examples:
+            print(f"  {name} (breach from {start}): {', '.join(json.loads(sources))}")
         self.exitcode = exit_code(crawlers)
