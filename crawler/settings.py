@@ -25,6 +25,9 @@ COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False  # no listening ports on a crawler box
 CONCURRENT_REQUESTS = 8
+# Items are processed this many at a time per response; pages yield one notice each (list
+# pages 50), and Scrapy 2.19 makes one task per slot for every callback's output.
+CONCURRENT_ITEMS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 1
 DOWNLOAD_DELAY = 2  # the floor AutoThrottle never goes below
 # The CA CSV export was seen timing out on a 30 s read (PORTALS.md 1.2).

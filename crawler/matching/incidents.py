@@ -357,7 +357,7 @@ def attach_notice(db: sqlite_utils.Database, notice_id: str) -> str:
     edges = [(a, b, m) for (a, b), m in sorted(block.edges.items())]
     groups, reviews = cluster_block(block.facts, edges)
     review_rows = _review_rows(groups, reviews, block.reviews, index.facts, now_iso())
-    with db.conn:
+    with db.atomic():  # a savepoint inside the store's open batch, never its commit
         marks = ",".join("?" for _ in ids)
         old = [r[0] for r in db.execute(
             f"select distinct incident_id from incident_links where notice_id in ({marks})", ids
@@ -450,7 +450,7 @@ def _rebuild(db: sqlite_utils.Database) -> RebuildStats:
         reviews.extend(block_reviews)
     review_rows = _review_rows(groups, reviews, fuzzy_reviews, facts, now_iso())
 
-    with db.conn:
+    with db.atomic():
         db.execute("delete from incidents")
         db.execute("delete from incident_links")
         db.execute("delete from incident_review")

@@ -91,6 +91,9 @@ class CaAgSpider(BreachSpider):
                     callback=self.parse_detail,
                     errback=self.detail_failed,
                     cb_kwargs={"item": item},
+                    # Before the next list page: pending details (each holding its item)
+                    # stay few, so memory does not grow with the archive.
+                    priority=1,
                 )
             else:
                 yield item
