@@ -167,3 +167,14 @@ def test_export_header_with_one_space_also_works():
         '"Organization Name","Date(s) of Breach (if known)","Reported Date"\r\n"A","01/02/2020, 01/05/2020","02/01/2020"\r\n'
     )
     assert rows[0]["breach_dates"] == ["01/02/2020", "01/05/2020"]
+
+
+def test_detail_label_outside_drupal_field_markup_is_still_found():
+    html = (FIXTURES / "detail-drupal-fields.html").read_text()
+    start = html.index('<div class="field field-name-field-sb24-sample-notice')
+    end = html.index('<div class="field field-name-field-sb24-org-name')
+    paragraph = '<p><strong>Sample of Notice:</strong> <a href="/system/files/n.pdf">n.pdf</a></p>'
+    moved = (html[:start] + html[end:]).replace("</section>", paragraph + "</section>")
+    detail = ca.parse_detail_page(moved)
+    assert detail["notice_urls"] == ["/system/files/n.pdf"]
+    assert detail["entity_name"] == "Ernst & Young LLP"

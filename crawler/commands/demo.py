@@ -11,8 +11,6 @@ import sqlite3
 from scrapy.commands import ScrapyCommand
 
 from crawler.runner import exit_code, run_ids_of, run_jobs, run_rows, summary_table
-from localportal.demo import SITE_PREFIXES, demo_sites_and_jobs
-from localportal.server import PortalServer
 
 
 class Command(ScrapyCommand):
@@ -23,6 +21,10 @@ class Command(ScrapyCommand):
         return "Crawl the bundled offline copy of the portals into the database"
 
     def run(self, args, opts) -> None:
+        # Imported here, not at module level: Scrapy imports every command at start-up.
+        from localportal.demo import SITE_PREFIXES, demo_sites_and_jobs
+        from localportal.server import PortalServer
+
         db_path = self.settings.get("BREACH_DB_PATH")
         sites, jobs = demo_sites_and_jobs()
         with PortalServer(sites) as server:

@@ -124,21 +124,28 @@ def active_page_number(html: str) -> int | None:
 def parse_detail_page(html: str) -> dict | None:
     """Fields of a detail page found by their labels; None when no known label is there.
 
-    A label is any element whose own text starts with the label text; its value is the rest
-    of the label's parent (a Drupal `div.field`, or a `<p>` holding `<strong>Label:</strong>`).
+    A label is an element whose own text is the label text; its value is the rest of the
+    label's parent: a Drupal `div.field` (tried first, as it is cheap), or any other element
+    such as a `<p>` holding `<strong>Label:</strong>`.
     """
     sel = Selector(text=html)
     found: dict = {}
-    for node in sel.xpath("//body//*[normalize-space(text())]"):
+    _read_labels(sel.css("div.field > div.field-label"), found)
+    if not set(DETAIL_LABELS.values()) <= set(found):  # a label outside Drupal's field markup
+        _read_labels(sel.xpath("//body//*[normalize-space(text())]"), found)
+    return found or None
+
+
+def _read_labels(nodes, found: dict) -> None:
+    for node in nodes:
         own_text = normalize_label(" ".join(node.xpath("text()").getall()))
-        own_text = re.sub(r"\s*\(if known\)$", "", own_text)
-        key = DETAIL_LABELS.get(own_text)
+        key = DETAIL_LABELS.get(re.sub(r"\s*\(if known\)$", "", own_text))
         if key is None or key in found:
             continue
         container = node.xpath("..")
-        label_text = " ".join(node.xpath(".//text()").getall())
+        label_text = clean_text(" ".join(node.xpath(".//text()").getall())) or ""
         text = clean_text(" ".join(container.xpath(".//text()").getall())) or ""
-        value = clean_text(text.replace(clean_text(label_text) or "", "", 1))
+        value = clean_text(text.replace(label_text, "", 1))
         if key == "notice_urls":
             hrefs = container.css("a::attr(href)").getall()
             found[key] = [h.strip() for h in hrefs if not NOT_A_NOTICE.search(h)]
@@ -147,7 +154,6 @@ def parse_detail_page(html: str) -> dict | None:
             found[key] = LONG_DATE.findall(value or "") or ([value] if value else [])
         else:
             found[key] = value
-    return found or None
 
 
 # CSV export header (normalised) -> our column name. The real header has two spaces

@@ -196,6 +196,17 @@ def _item_parts(li: Selector) -> tuple[str, str | list[str], list[str]]:
     return clean_text(label) or "", value, hrefs
 
 
+def _items_with_headings(container: Selector):
+    """Each top-level `<li>` with the text of the `<h2>` before its list.
+
+    The heading is looked up once per list, not per item: `preceding::` scans the document.
+    """
+    for ul in container.xpath(".//ul[not(ancestor::li)]"):
+        heading = clean_text(" ".join(ul.xpath("preceding::h2[1]//text()").getall())) or ""
+        for li in ul.xpath("./li"):
+            yield li, heading
+
+
 def parse_detail(html: str, urljoin: Callable[[str], str]) -> DetailPage:
     """Fields of a viewer detail page, read by label within each `<h2>` section.
 
@@ -211,8 +222,7 @@ def parse_detail(html: str, urljoin: Callable[[str], str]) -> DetailPage:
     result = DetailPage(fields={}, raw={}, known_labels=0)
     address: dict[str, str] = {}
     service: dict[str, str] = {}
-    for li in container[0].xpath(".//ul[not(ancestor::li)]/li"):
-        heading = clean_text(" ".join(li.xpath("preceding::h2[1]//text()").getall())) or ""
+    for li, heading in _items_with_headings(container[0]):
         section = _section_of(heading.casefold())
         label, value, hrefs = _item_parts(li)
         key = normalize_label(label)
