@@ -24,6 +24,11 @@ KINDS = ("incidents", "notices")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # A crawl row left at "running" by a killed process stops holding exports back after this.
 RUNNING_CRAWL_HORIZON = timedelta(hours=24)
+# The store commits a batch within BREACH_STORE_BATCH_SECONDS (1 s) of its first notice; a
+# row stamped just before an export may still be uncommitted. A minute's margin means every
+# row stamped before the window's end is committed when the export reads, however long the
+# crawl that wrote it has been running.
+COMMIT_MARGIN = timedelta(seconds=60)
 
 # (column, meaning) of each export; the order is the file's column order.
 INCIDENT_COLUMNS = (
@@ -116,9 +121,11 @@ def _by_state(text: str | None) -> str:
 
 
 def fetch_window(db, since: str | None, now: str | None = None) -> Window:
-    """The export window: [since, now), cut back to the start of crawls still running."""
+    """The export window: [since, now - COMMIT_MARGIN), cut back to the start of crawls still
+    running (started in the last RUNNING_CRAWL_HORIZON)."""
     until = now or now_iso()
     horizon = (datetime.fromisoformat(until) - RUNNING_CRAWL_HORIZON).isoformat()
+    until = (datetime.fromisoformat(until) - COMMIT_MARGIN).isoformat(timespec="seconds")
     running = db.execute(
         "select id, spider, started_at from crawl_runs where source_status = 'running' "
         "and started_at >= ? and started_at < ? order by started_at",

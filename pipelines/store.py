@@ -17,7 +17,8 @@ whichever comes first; 1 turns batching off), because a commit costs an fsync an
 commits were the largest single cost of a crawl (bench/RESULTS.md). The guarantees:
 - a notice is complete or absent, never half-written: each one is written inside its own
   savepoint, so a notice whose write fails is rolled back alone and the batch goes on;
-- a crash loses at most the batch in flight (at most 1 s of notices). Those notices are not
+- a crash loses at most the batch in flight (at most 1 s of notices: a timer commits an open
+  batch every `BREACH_STORE_BATCH_SECONDS`, also when no further item arrives). Those notices are not
   stored, so the next run still sees them as new and fetches them again;
 - the batch is committed in `close_spider` before anything else happens there (offline check,
   last-seen touch, `removed_at_source` marking) and so before the run log closes its row;
@@ -39,6 +40,7 @@ from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.utils.conf import build_component_list
 from scrapy.utils.misc import load_object
+from twisted.internet import task
 
 from crawler.matching.incidents import attach_notices
 from pipelines.db import JSON_COLUMNS, connect, dumps, loads
@@ -103,6 +105,14 @@ class NoticeStore:
         if (
             self.pending >= self.batch_size
             or time.monotonic() - self._batch_opened >= self.batch_seconds
+        ):
+            self.flush()
+
+    def flush_if_due(self) -> None:
+        """Commit the batch if it has been open `batch_seconds`: called on a timer, so a
+        batch never holds SQLite's write lock while a polite crawl waits on the network."""
+        if self.db.conn.in_transaction and (
+            time.monotonic() - self._batch_opened >= self.batch_seconds
         ):
             self.flush()
 
@@ -210,6 +220,7 @@ class StorePipeline:
     def __init__(self, crawler):
         self.crawler = crawler
         self.store: NoticeStore | None = None
+        self._flusher: task.LoopingCall | None = None
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -234,6 +245,11 @@ class StorePipeline:
             batch_seconds=settings.getfloat("BREACH_STORE_BATCH_SECONDS", DEFAULT_BATCH_SECONDS),
         )
         self.crawler.breach_store = self.store  # for later stages that share the connection
+        if batch_size > 1:
+            # Items arrive seconds apart on a live portal (Crawl-delay 10): commit on time too,
+            # not only when the next item comes.
+            self._flusher = task.LoopingCall(self.store.flush_if_due)
+            self._flusher.start(self.store.batch_seconds, now=False)
 
     def _later_pipelines_with_own_connection(self) -> list[str]:
         """Item pipelines after this one that do not declare `uses_store_connection`."""
@@ -266,6 +282,8 @@ class StorePipeline:
 
     def close_spider(self):
         spider = self.crawler.spider
+        if self._flusher is not None and self._flusher.running:
+            self._flusher.stop()
         self.store.flush()
         if self.crawler.stats.get_value("breach/source_offline"):
             self.store.db.conn.close()  # an offline source changes nothing stored

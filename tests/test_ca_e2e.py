@@ -5,8 +5,8 @@ import json
 import pytest
 from helpers import last_run, rows, run_spider
 
-from localportal.ca import CANotice, CASite, build_notices, load_real_rows
-from localportal.server import PortalServer
+from localportal.ca import CANotice, CASite, _breach_cell, build_notices, load_real_rows
+from localportal.server import Page, PortalServer
 
 COPY_SIZE = 120  # three list pages of 50, 50 and 20 rows
 
@@ -235,3 +235,28 @@ def test_after_an_unhealthy_crawl_nightly_reads_every_page(server, tmp_path):
     before = len(server.requests)
     assert crawl(server, db).returncode == 0
     assert server.requests[before:] == ["/ca/privacy/databreach/list"]
+
+
+class DetailOnlyDates(CASite):
+    """A portal whose list shows "n/a" for its newest notice; its detail page has the dates."""
+
+    def list_page(self, page):
+        served = super().list_page(page)
+        dates_cell = _breach_cell(self.notices[0]).encode()
+        return Page(served.body.replace(dates_cell, b"\n            n/a          ", 1))
+
+
+def test_nightly_keeps_dates_only_the_detail_page_gave(tmp_path):
+    site = DetailOnlyDates(build_notices(load_real_rows()[:60]))
+    target = site.notices[0]
+    target.breach_dates = ["03/28/2026", "04/23/2026"]
+    db = tmp_path / "t.db"
+    with PortalServer([site]) as server:
+        assert crawl(server, db).returncode == 0
+        first = stored(db)[target.source_id]
+        assert json.loads(first["breach_dates"]) == ["2026-03-28", "2026-04-23"]
+        assert crawl(server, db).returncode == 0  # the list alone, "n/a" for this notice
+    again = stored(db)[target.source_id]
+    assert json.loads(again["breach_dates"]) == ["2026-03-28", "2026-04-23"]
+    assert again["content_hash"] == first["content_hash"]
+    assert rows(db, "select * from notice_versions") == []

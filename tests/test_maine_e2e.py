@@ -157,6 +157,28 @@ def test_old_viewer(maine, tmp_path):
     assert server.requests_matching(r"/online/aeviewer/ME/40/list\.shtml")
 
 
+def test_a_list_missing_many_notices_marks_none_removed(maine, tmp_path):
+    site, server = maine
+    db = tmp_path / "b.db"
+    assert crawl(server, db).returncode == 0
+    del site.notices[1:]  # a list that suddenly shows one notice of twelve: broken, not pruned
+    result = crawl(server, db)
+    assert result.returncode == 1, result
+    assert "not marking them removed" in result.log
+    assert {r["status"] for r in notices(db).values()} == {"active"}
+    assert last_run(db, "me_ag")["details"]["list"]["removal_withheld"] == NOTICE_COUNT - 1
+
+
+def test_the_other_viewers_list_never_removes_this_viewers_notices(maine, tmp_path):
+    site, server = maine
+    db = tmp_path / "b.db"
+    assert crawl(server, db).returncode == 0  # the new viewer
+    site.notices.pop(0)
+    assert crawl(server, db, viewer="old").returncode == 0
+    # The old viewer's list says nothing about notices read from the new viewer.
+    assert {r["status"] for r in notices(db).values()} == {"active"}
+
+
 @pytest.fixture(scope="module")
 def archive_db(tmp_path_factory):
     """Both real workbooks crawled twice into one database."""

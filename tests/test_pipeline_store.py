@@ -118,3 +118,19 @@ def test_hostile_text_is_stored_as_text(store):
     store.save(record(entity_name=name))
     assert notice(store)["entity_name"] == name
     assert store.db.execute("pragma integrity_check").fetchone()[0] == "ok"
+
+
+def test_a_batch_is_committed_on_time_without_further_items(tmp_path):
+    import sqlite3
+    import time
+
+    db_path = tmp_path / "t.db"
+    store = NoticeStore(connect(db_path), batch_size=500, batch_seconds=0.05)
+    store.save(record())
+    other = sqlite3.connect(db_path)
+    assert other.execute("select count(*) from notices").fetchone()[0] == 0  # still in the batch
+    store.flush_if_due()  # too early: the batch stays open
+    assert store.db.conn.in_transaction
+    time.sleep(0.06)
+    store.flush_if_due()  # what the pipeline's timer calls
+    assert other.execute("select count(*) from notices").fetchone()[0] == 1

@@ -121,14 +121,14 @@ class BreachSpider(scrapy.Spider):
 
     # --- What is stored -----------------------------------------------------------------------
     def stored_notices(self) -> dict[str, dict]:
-        """`{source_id: {"flags": [...], "status": ...}}` of this source, read once."""
+        """`{source_id: {"flags": [...], "status": ..., "url": ...}}` of this source, read once."""
         if self._stored is None:
             self._stored = {}
             if self.db_path and Path(self.db_path).exists():
                 conn = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True)
                 try:
                     rows = conn.execute(
-                        "select source_id, flags, status from notices where source = ?",
+                        "select source_id, flags, status, url from notices where source = ?",
                         (self.name,),
                     ).fetchall()
                 except sqlite3.OperationalError:  # a database created before any notice
@@ -136,8 +136,8 @@ class BreachSpider(scrapy.Spider):
                 finally:
                     conn.close()
                 self._stored = {
-                    sid: {"flags": loads(flags, []), "status": status}
-                    for sid, flags, status in rows
+                    sid: {"flags": loads(flags, []), "status": status, "url": url}
+                    for sid, flags, status, url in rows
                 }
         return self._stored
 

@@ -96,7 +96,7 @@ class CaAgSpider(BreachSpider):
                     priority=1,
                 )
             else:
-                yield item
+                yield self._list_only(item, known)
 
         all_stored = bool(page_ids) and all(sid in stored for sid in page_ids)
         if result.next_href and not (self.stop_at_stored_page and all_stored):
@@ -121,6 +121,20 @@ class CaAgSpider(BreachSpider):
             reported_date=row["reported_date"],
             raw=row["raw"],
         )
+
+    @staticmethod
+    def _list_only(item: BreachNotice, known: dict | None) -> BreachNotice:
+        """A stored notice seen again on the list: what the list shows, nothing it does not.
+
+        "n/a" on the list says nothing about dates the detail page gave, so it is not sent
+        (the store keeps what it has); the detail page's own flags are carried over.
+        """
+        if item["breach_dates"] in ([], ["n/a"]):
+            del item["breach_dates"]
+        detail_flags = [f for f in (known or {}).get("flags", []) if f == "detail_dates_differ"]
+        if detail_flags:
+            item["flags"] = detail_flags
+        return item
 
     def parse_detail(self, response, item: BreachNotice):
         """A notice's own page: the sample notice link(s) and the long-form breach dates."""

@@ -31,6 +31,10 @@ from crawler.platforms.base import BreachSpider
 VIEWERS = ("new", "old")
 # Shown in logs and run details: enough examples to act on.
 EXAMPLES = 20
+# More vanished notices than this (and than this share of the stored ones) in one night is a
+# broken list, not retractions: nothing is marked and the run is an error.
+MAX_REMOVED_AT_ONCE = 10
+MAX_REMOVED_SHARE = 0.05
 
 
 class MeAgSpider(BreachSpider):
@@ -102,10 +106,29 @@ class MeAgSpider(BreachSpider):
             return True
         return known["status"] != "active" or "detail_missing" in known["flags"]
 
+    def _viewer_dir(self) -> str:
+        """The live folder of this viewer's detail pages: notices read from it, and only
+        those, can vanish from its list (the two viewers' UUIDs differ)."""
+        if self.viewer == "old":
+            return maine.OLD_VIEWER_LIST_URL.rsplit("/", 1)[0] + "/"
+        return self.live_base_url + maine.VIEWER_LIST_PATH.rsplit("/", 1)[0] + "/"
+
     def _note_removed(self, listed: set[str], stored: dict) -> None:
         """Stored notices missing from a complete, healthy list (the store marks them)."""
-        active = {sid for sid, info in stored.items() if info["status"] == "active"}
+        folder = self._viewer_dir()
+        active = {
+            sid for sid, info in stored.items()
+            if info["status"] == "active" and (info.get("url") or "").startswith(folder)
+        }  # fmt: skip
         gone = active - listed
+        if len(gone) > max(MAX_REMOVED_AT_ONCE, MAX_REMOVED_SHARE * len(active)):
+            # Hoax retractions are a handful; a list missing this many is broken, not pruned.
+            self.logger.error(
+                "%d of %d stored notices are missing from the list: not marking them removed",
+                len(gone), len(active),
+            )  # fmt: skip
+            self.run_details["list"]["removal_withheld"] = len(gone)
+            return
         self.removed_source_ids = gone
         if gone:
             self.logger.warning("%d stored notices are no longer listed, e.g. %s",
