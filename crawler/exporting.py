@@ -32,7 +32,7 @@ COMMIT_MARGIN = timedelta(seconds=60)
 
 # (column, meaning) of each export; the order is the file's column order.
 INCIDENT_COLUMNS = (
-    ("incident_id", "stable incident id"),
+    ("incident_id", "incident id (same on every rebuild; see docs/OPERATIONS.md)"),
     ("entity", "entity name as the state notices give it"),
     ("breach_start", "first day the breach may have started (YYYY-MM-DD)"),
     ("breach_end", "last day it may have ended (YYYY-MM-DD)"),

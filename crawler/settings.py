@@ -20,7 +20,9 @@ BREACH_CONTACT = os.environ.get(
 USER_AGENT = f"breach-crawler/0.1 (+{BREACH_CONTACT}; open data-breach notice archive)"
 
 # --- Manners on live portals ----------------------------------------------------------------
-ROBOTSTXT_OBEY = True  # robots.txt Crawl-delay is also honoured, by the base spider
+# robots.txt rules are obeyed; a portal's Crawl-delay (oag.ca.gov: 10 s, observed 2026-08-07)
+# is set per spider as `live_crawl_delay`, because Scrapy does not read Crawl-delay.
+ROBOTSTXT_OBEY = True
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False  # no listening ports on a crawler box

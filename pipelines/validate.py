@@ -34,6 +34,8 @@ def rejection_reason(record: dict) -> str | None:
                 return "no_date"
             continue
         if not record.get(column):
+            if f"unparsed:{column}" in (record.get("flags") or []):
+                return f"unreadable_{column}"  # published, but not as a date we can read
             return reason
     return None
 

@@ -215,3 +215,17 @@ def test_related_posts_outside_the_article_are_ignored():
     (notice,) = notices_of(page)
     assert notice["cites"] == ["ca_ag:sb24-195323"]
     assert notice["raw"]["Source"] == ["https://oag.ca.gov/ecrime/databreach/reports/sb24-195323"]
+
+
+def test_only_the_source_line_makes_a_citation():
+    # A state notice merely mentioned in the article (here Mount Diablo's 2018 breach) is not
+    # what the post retells: only its Source line and its references are.
+    html = MOUNT_DIABLO_PAGES["pre"].replace(
+        "<p>Source:",
+        '<p>An earlier incident: <a href="https://oag.ca.gov/ecrime/databreach/reports/sb24-139646">'
+        "notice</a></p><p>Source:",
+        1,
+    )
+    post = parse_post(html, POST_URL)
+    assert "https://oag.ca.gov/ecrime/databreach/reports/sb24-139646" in post.links
+    assert post.cites == ["ca_ag:sb24-195323"]

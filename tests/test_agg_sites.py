@@ -111,8 +111,11 @@ def test_csidb_site_serves_incidents_organisations_and_a_login_wall():
 
 def _db_with_runs(path, runs):
     db = connect(path)
-    for spider, started, status in runs:
-        db["crawl_runs"].insert({"spider": spider, "started_at": started, "source_status": status})
+    for spider, started, status, *base_url in runs:
+        db["crawl_runs"].insert({
+            "spider": spider, "started_at": started, "source_status": status,
+            "base_url": base_url[0] if base_url else "https://blog.rankiteo.com",
+        })  # fmt: skip
     db.conn.commit()
     db.conn.close()
     return str(path)
@@ -126,6 +129,8 @@ def test_rankiteo_nightly_floor_is_the_last_ok_run(tmp_path):
             ("agg_rankiteo", "2026-11-03T02:00:00+00:00", "error"),
             ("agg_csidb", "2026-11-05T02:00:00+00:00", "ok"),
             ("agg_rankiteo", "2026-11-02T02:00:00+00:00", "ok"),
+            # A crawl of a local copy (a test, the demo) says nothing about the live site.
+            ("agg_rankiteo", "2026-11-04T02:00:00+00:00", "ok", "http://127.0.0.1:8000/rankiteo"),
         ],
     )
     floor = AggRankiteoSpider(db_path=db).date_floor()

@@ -178,3 +178,41 @@ def test_detail_label_outside_drupal_field_markup_is_still_found():
     detail = ca.parse_detail_page(moved)
     assert detail["notice_urls"] == ["/system/files/n.pdf"]
     assert detail["entity_name"] == "Ernst & Young LLP"
+
+
+def _page_with_rows(count: int, pager: str = "") -> str:
+    from localportal.ca import CASite, build_notices, load_real_rows
+
+    site = CASite(build_notices(load_real_rows()[:count]), page_size=count)
+    html = site.list_page(0).body.decode()
+    return html.replace("</table>", "</table>" + pager)
+
+
+def test_a_full_page_without_any_pager_is_a_layout_change():
+    page = ca.parse_list_page(_page_with_rows(50))
+    assert (page.status, len(page.rows)) == ("layout_changed", 50)
+    assert "no pager" in page.why
+
+
+def test_drupal_core_pager_markup_is_followed():
+    pager = (
+        '<div class="item-list"><ul class="pager"><li class="pager-current">1</li>'
+        '<li class="pager-next"><a href="/privacy/databreach/list?page=1">next ›</a></li></ul></div>'
+    )
+    page = ca.parse_list_page(_page_with_rows(50, pager))
+    assert (page.status, page.next_href) == ("rows", "/privacy/databreach/list?page=1")
+
+
+def test_the_last_page_of_a_pager_is_not_a_layout_change():
+    pager = '<ul class="pagination"><li class="prev"><a href="?page=0">‹</a></li><li class="active"><span>2</span></li></ul>'
+    page = ca.parse_list_page(_page_with_rows(50, pager))
+    assert (page.status, page.next_href) == ("rows", None)
+
+
+def test_only_site_wide_reports_are_excluded_from_notice_links():
+    html = (
+        '<p><strong>Sample of Notice:</strong> <a href="/system/files/Annual_Notice.pdf">a</a> '
+        '<a href="/sites/all/files/agweb/pdfs/privacy/2016-data-breach-report.pdf">r</a></p>'
+        "<p><strong>Organization Name:</strong> X</p>"
+    )
+    assert ca.parse_detail_page(html)["notice_urls"] == ["/system/files/Annual_Notice.pdf"]

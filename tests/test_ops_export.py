@@ -4,7 +4,7 @@ import csv
 import io
 import json
 import time
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from helpers import rows, scrapy_command
@@ -96,7 +96,12 @@ def test_cursor_exports_each_notice_once_and_moves_only_after_a_complete_file(db
     resumed_from = exporting.read_cursor(db, "daily")["exported_until"]
     store_notice(db, "sb24-10", "Fresh Corp", seen_at=resumed_from)  # the window includes it
     db.conn.close()
-    while exporting.now_iso() <= resumed_from:  # the window ends before the current second
+
+    def window_end() -> str:  # the export window ends COMMIT_MARGIN before "now"
+        now = datetime.fromisoformat(exporting.now_iso())
+        return (now - exporting.COMMIT_MARGIN).isoformat(timespec="seconds")
+
+    while window_end() <= resumed_from:
         time.sleep(0.05)
     result = export(db_path, "--kind", "notices", "--name", "daily", "-o", "-")
     assert result.returncode == 0, result

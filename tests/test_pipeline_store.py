@@ -134,3 +134,8 @@ def test_a_batch_is_committed_on_time_without_further_items(tmp_path):
     time.sleep(0.06)
     store.flush_if_due()  # what the pipeline's timer calls
     assert other.execute("select count(*) from notices").fetchone()[0] == 1
+
+
+def test_an_unreadable_reported_date_has_its_own_reason():
+    bad = record(reported_date=None, flags=["unparsed:reported_date"])
+    assert rejection_reason(bad) == "unreadable_reported_date"

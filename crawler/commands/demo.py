@@ -7,10 +7,27 @@ tests/fixtures/real, the spiders are the production spiders pointed at the local
 
 import json
 import sqlite3
+import sys
+from pathlib import Path
 
 from scrapy.commands import ScrapyCommand
 
+from crawler.platforms.base import is_loopback
 from crawler.runner import exit_code, run_ids_of, run_jobs, run_rows, summary_table
+
+
+def live_runs(db_path) -> int:
+    """How many crawls in the database at `db_path` were of live sites (not loopback)."""
+    if not Path(db_path).exists():
+        return 0
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    try:
+        urls = [row[0] for row in conn.execute("select base_url from crawl_runs")]
+    except sqlite3.OperationalError:
+        urls = []
+    finally:
+        conn.close()
+    return sum(1 for url in urls if url and not is_loopback(url))
 
 
 class Command(ScrapyCommand):
@@ -26,6 +43,13 @@ class Command(ScrapyCommand):
         from localportal.server import PortalServer
 
         db_path = self.settings.get("BREACH_DB_PATH")
+        live = live_runs(db_path)
+        if live:
+            # The demo copy has synthetic CA ids and Maine UUIDs: never mix it with real data.
+            print(f"{db_path} holds {live} crawl(s) of live portals; the demo will not write "
+                  "into it. Run it with BREACH_DB_PATH=data/demo.db instead.", file=sys.stderr)  # fmt: skip
+            self.exitcode = 2
+            return
         sites, jobs = demo_sites_and_jobs()
         with PortalServer(sites) as server:
             print(f"Serving the demo portal at {server.root}")

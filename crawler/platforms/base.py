@@ -120,47 +120,53 @@ class BreachSpider(scrapy.Spider):
         return self.live_base_url + url[len(self.base_url) :]
 
     # --- What is stored -----------------------------------------------------------------------
+    def _read(self, sql: str, params: tuple) -> list[tuple]:
+        """Rows of a read-only query on the database; none when it or its tables are missing."""
+        if not self.db_path or not Path(self.db_path).exists():
+            return []
+        conn = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True)
+        try:
+            return conn.execute(sql, params).fetchall()
+        except sqlite3.OperationalError:  # a database created before any crawl
+            return []
+        finally:
+            conn.close()
+
     def stored_notices(self) -> dict[str, dict]:
         """`{source_id: {"flags": [...], "status": ..., "url": ...}}` of this source, read once."""
         if self._stored is None:
-            self._stored = {}
-            if self.db_path and Path(self.db_path).exists():
-                conn = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True)
-                try:
-                    rows = conn.execute(
-                        "select source_id, flags, status, url from notices where source = ?",
-                        (self.name,),
-                    ).fetchall()
-                except sqlite3.OperationalError:  # a database created before any notice
-                    rows = []
-                finally:
-                    conn.close()
-                self._stored = {
-                    sid: {"flags": loads(flags, []), "status": status, "url": url}
-                    for sid, flags, status, url in rows
-                }
+            rows = self._read(
+                "select source_id, flags, status, url from notices where source = ?", (self.name,)
+            )
+            self._stored = {
+                sid: {"flags": loads(flags, []), "status": status, "url": url}
+                for sid, flags, status, url in rows
+            }
         return self._stored
 
+    # Run history counts only crawls of the same site: a demo or test crawl of a local copy
+    # says nothing about the live portal, and the other way round.
     def previous_run_ok(self) -> bool:
-        """Whether this source's last finished crawl on this database was healthy.
+        """Whether this source's last finished crawl of this site was healthy.
 
         A nightly that stops at the first page of stored notices relies on the previous crawl
         having read everything newer; after a failed or cut-short crawl it must not.
         """
-        if not self.db_path or not Path(self.db_path).exists():
-            return True
-        conn = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True)
-        try:
-            row = conn.execute(
-                "select source_status from crawl_runs where spider = ? and finished_at is not null"
-                " order by id desc limit 1",
-                (self.name,),
-            ).fetchone()
-        except sqlite3.OperationalError:
-            row = None
-        finally:
-            conn.close()
-        return row is None or row[0] == "ok"
+        rows = self._read(
+            "select source_status from crawl_runs where spider = ? and base_url = ?"
+            " and finished_at is not null order by id desc limit 1",
+            (self.name, self.base_url),
+        )
+        return not rows or rows[0][0] == "ok"
+
+    def last_ok_run_started(self) -> str | None:
+        """When the last healthy crawl of this source and site started (ISO), if any."""
+        rows = self._read(
+            "select max(started_at) from crawl_runs where spider = ? and base_url = ?"
+            " and source_status = 'ok'",
+            (self.name, self.base_url),
+        )
+        return rows[0][0] if rows else None
 
     # --- Loud failures --------------------------------------------------------------------------
     def layout_changed(self, response, why: str) -> None:

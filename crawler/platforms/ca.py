@@ -23,6 +23,15 @@ LIST_COLUMNS = {
 }
 NOTICE_ID = re.compile(r"/reports/(sb24-\d+)")
 EMPTY_MARKER = "div.view-empty"
+PAGE_SIZE = 50
+# The Bootstrap theme's pager (`li.next`), Drupal core's (`li.pager-next`), and the link's
+# own meaning (rel/title), so a theme change does not silently end the crawl at page 1.
+NEXT_LINK = (
+    "ul.pagination li.next a::attr(href), ul.pager li.pager-next a::attr(href), "
+    "ul.pager li.next a::attr(href), a[rel=next]::attr(href), "
+    "a[title='Go to next page']::attr(href)"
+)
+PAGER = "ul.pagination, ul.pager, nav.pager, .item-list .pager"
 # Detail-page labels (normalised) -> what they hold.
 DETAIL_LABELS = {
     "sample of notice": "notice_urls",
@@ -30,7 +39,7 @@ DETAIL_LABELS = {
     "date(s) of breach": "breach_dates",
 }
 # Site-wide PDFs that are not notices (annual breach reports).
-NOT_A_NOTICE = re.compile(r"data-breach-report|annual|/agweb/pdfs/", re.IGNORECASE)
+NOT_A_NOTICE = re.compile(r"data[-_ %20]*breach[-_ %20]*report|/agweb/pdfs/", re.IGNORECASE)
 LONG_DATE = re.compile(
     r"(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,\s+)?"
     r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
@@ -78,12 +87,15 @@ def parse_list_page(html: str) -> ListPage:
     index = {LIST_COLUMNS[label]: i for i, label in enumerate(labels) if label in LIST_COLUMNS}
     rows = [_parse_row(tr.css("td"), index) for tr in table.css("tbody tr")]
     rows = [row for row in rows if row is not None]
-    next_href = sel.css("ul.pagination li.next a::attr(href), ul.pager li.next a::attr(href)").get()
+    next_href = sel.css(NEXT_LINK).get()
     page = ListPage("rows", rows, next_href)
     if unknown:
         page.status, page.why = "layout_changed", f"unknown table headers {unknown}"
     elif not rows:
         page.status, page.why = "layout_changed", "results table without rows"
+    elif len(rows) >= PAGE_SIZE and next_href is None and not sel.css(PAGER):
+        # A full page with no pager at all: the pager moved, not the end of the list.
+        page.status, page.why = "layout_changed", f"{len(rows)} rows but no pager"
     return page
 
 

@@ -85,7 +85,11 @@ def parse_list(html: str) -> ListPage:
     for table in page.css("table"):
         header_cells = table.xpath("./thead/tr[1]/th|./tr[1]/th|./thead/tr[1]/td|./tbody/tr[1]/th")
         headers = [normalize_label(" ".join(c.xpath(".//text()").getall())) for c in header_cells]
-        date_col = _header_index(headers, "date")
+        # "Date Reported" by meaning; any date column only when none says so (a "Date(s) of
+        # Breach" column must never be read as the reported date).
+        date_col = _header_index(headers, "reported", "received", "submitted")
+        if date_col is None:
+            date_col = _header_index(headers, "date")
         name_col = _header_index(headers, "entity", "organization", "organisation", "name")
         if date_col is None or name_col is None or date_col == name_col:
             continue

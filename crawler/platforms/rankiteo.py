@@ -294,7 +294,10 @@ class RankiteoPost:
         reference_urls = [
             str(v) for ref in references if isinstance(ref, dict) for v in ref.values()
         ]
-        return state_notice_cites([*self.links, *reference_urls])
+        # Only what the post gives as its source: a citation is a certain link for
+        # deduplication, and a state notice merely mentioned in the article is not one.
+        source_urls = [url for line in self.source_lines for url in _URL.findall(line)]
+        return state_notice_cites([*source_urls, *reference_urls])
 
 
 def post_id_from_url(url: str) -> str | None:

@@ -17,9 +17,7 @@ Modes: nightly fetches posts whose `<lastmod>` is newer than the start of this s
 """
 
 import re
-import sqlite3
 from datetime import UTC, datetime
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from scrapy.spiders import SitemapSpider
@@ -84,18 +82,7 @@ class AggRankiteoSpider(BreachSpider, SitemapSpider):
             if floor is None:
                 raise ValueError(f"since must be YYYY-MM-DD, not {self.since!r}")
             return floor
-        if not self.db_path or not Path(self.db_path).exists():
-            return None
-        conn = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True)
-        try:
-            (started,) = conn.execute(
-                "SELECT max(started_at) FROM crawl_runs WHERE spider = ? AND source_status = 'ok'",
-                (self.name,),
-            ).fetchone()
-        except sqlite3.OperationalError:  # a database without runs yet
-            started = None
-        finally:
-            conn.close()
+        started = self.last_ok_run_started()
         return _as_utc(started) if started else None
 
     def sitemap_filter(self, entries):

@@ -188,6 +188,16 @@ class CaAgSpider(BreachSpider):
         self.logger.error("CSV export failed: %s", failure.value)
         self.run_details["completeness"] = {"checked": False, "why": "CSV export failed"}
 
+    def _resumed(self) -> bool:
+        return bool(getattr(self, "state", None)) and self.state.get("sessions", 1) > 1
+
+    def closed(self, reason):
+        if self.mode == "backfill" and self._resumed():
+            self.run_details["completeness"] = {
+                "checked": False,
+                "why": "resumed backfill: pages read before the stop were not re-read",
+            }
+
     @staticmethod
     def _key(row: dict) -> tuple:
         name = (row.get("entity_name") or "").casefold()
@@ -196,13 +206,9 @@ class CaAgSpider(BreachSpider):
 
     def _check_completeness(self) -> None:
         """Report notices in the list but not the CSV export, and the other way round."""
-        if self.mode != "backfill" or not self.list_complete or self.export_rows is None:
+        if self.mode != "backfill" or self._resumed():
             return
-        if getattr(self, "state", None) and self.state.get("sessions", 1) > 1:
-            self.run_details["completeness"] = {
-                "checked": False,
-                "why": "resumed backfill: pages read before the stop were not re-read",
-            }
+        if not self.list_complete or self.export_rows is None:
             return
         export_keys = Counter(self._key(row) for row in self.export_rows)
         only_export = export_keys - self.list_keys
