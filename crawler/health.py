@@ -11,6 +11,7 @@ or demo crawl of a local copy says nothing about the live source). A run left at
 by a killed process is reported, not counted.
 """
 
+import json
 import statistics
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -39,6 +40,11 @@ class SourceHealth:
 
 
 def stored(run: dict) -> int:
+    """Rows the source listed in the run (`breach/listed`), or, for runs recorded before
+    spiders counted that, the notices it stored. A quiet night lists as much as a busy one."""
+    stats = json.loads(run.get("stats") or "{}")
+    if "breach/listed" in stats:
+        return int(stats["breach/listed"])
     return sum(run.get(k) or 0 for k in ("notices_new", "notices_updated", "notices_unchanged"))
 
 

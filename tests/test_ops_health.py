@@ -121,3 +121,15 @@ def test_a_killed_run_is_reported_not_counted():
 )  # fmt: skip
 def test_exit_code_is_the_worst_state(states, code):
     assert health.exit_code([health.SourceHealth("s", state=s) for s in states]) == code
+
+
+def test_yield_is_what_the_source_listed_not_what_was_new():
+    # Maine on quiet nights: nothing new or re-read, the whole list seen again.
+    quiet = [{"notices_new": 0, "notices_updated": 0, "notices_unchanged": 0, "source_status": "ok",
+              "started_at": f"2026-11-{d:02d}T03:00:00+00:00", "status_reason": "",
+              "stats": '{"breach/listed": 5900}'} for d in range(20, 5, -1)]  # fmt: skip
+    busy = {**quiet[0], "notices_new": 3, "stats": '{"breach/listed": 5903}'}
+    assert health.assess("me_ag", [busy, *quiet]).state == "ok"
+    # A list that suddenly shows a tenth of the notices is flagged.
+    broken = {**quiet[0], "stats": '{"breach/listed": 590}'}
+    assert health.assess("me_ag", [broken, *quiet]).state == "low_yield"

@@ -184,6 +184,11 @@ class BreachSpider(scrapy.Spider):
         self.crawler.stats.inc_value("breach/source_offline")
         self.run_details.setdefault("offline", why)
 
+    def listed(self, rows: int) -> None:
+        """Count rows the source listed this run (seen, stored or not): `scrapy health`
+        compares this across runs, since a quiet night stores nothing new."""
+        self.crawler.stats.inc_value("breach/listed", rows)
+
     def count(self, key: str, value: int = 1) -> None:
         self.crawler.stats.inc_value(f"breach/{self.name}/{key}", value)
 

@@ -126,6 +126,8 @@ class AggCsidbSpider(BreachSpider):
         @returns items 1 1
         @scrapes source_id entity_name breach_dates
         """
+        if response.status not in REDIRECT_STATUSES:
+            self.listed(1)
         if response.status in REDIRECT_STATUSES:
             yield from self.follow_redirect(response)
             return

@@ -98,6 +98,7 @@ class AggRankiteoSpider(BreachSpider, SitemapSpider):
                 continue
             entry["loc"] = self.rebase(loc)
             if is_urlset:
+                self.listed(1)
                 if match := NON_INCIDENT_SLUG.search(loc):
                     self.count("skipped_non_incident")
                     self.count(f"skipped_type/{match['type']}")

@@ -79,6 +79,7 @@ class CaAgSpider(BreachSpider):
         if current is not None and current != page + 1:
             self.logger.warning("Asked for page %d, pager says %d", page + 1, current)
 
+        self.listed(len(result.rows))
         stored = self.stored_notices()
         page_ids = [row["source_id"] for row in result.rows if row["source_id"]]
         for row in result.rows:

@@ -75,6 +75,7 @@ class MeAgSpider(BreachSpider):
             # Maine never had an empty list; treat it as breakage, and mark nothing removed.
             self.layout_changed(response, "the list table has no notice rows")
             return
+        self.listed(len(page.rows))
         stored = self.stored_notices()
         to_fetch = [row for row in page.rows if self._wants_detail(row.source_id, stored)]
         self.run_details["list"] = {
