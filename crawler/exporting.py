@@ -17,8 +17,10 @@ import os
 import sys
 import tempfile
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
+
+from pipelines.db import now_iso
 
 KINDS = ("incidents", "notices")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -95,10 +97,6 @@ class ExportResult:
     rows: int
     window: Window
     path: str  # "-" for stdout
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def neutralise(value):

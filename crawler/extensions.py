@@ -9,17 +9,12 @@ A crawl killed outright leaves its row at `running`: that, too, is the truth.
 """
 
 import json
-from datetime import UTC, datetime
 
 from scrapy import signals
 
-from pipelines.db import connect, dumps
+from pipelines.db import connect, dumps, now_iso
 
 STATUS_EXIT_CODES = {"ok": 0, "error": 1, "layout_changed": 1, "offline": 2}
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def run_status(stats: dict, finish_reason: str) -> tuple[str, str]:

@@ -12,10 +12,9 @@ from itemadapter import ItemAdapter
 
 from crawler.textparse import UNPARSED
 from crawler.textparse.counts import parse_count
-from crawler.textparse.dates import PartialDate, parse_date, parse_dates
+from crawler.textparse.dates import PRECISION_RANK, PartialDate, parse_date, parse_dates
 from crawler.textparse.text import clean_text
 
-PRECISION_ORDER = {"day": 0, "month": 1, "year": 2}
 # A date this far past the crawl day is a typo, not a prediction.
 FUTURE_TOLERANCE = timedelta(days=1)
 
@@ -86,7 +85,7 @@ class CleanPipeline:
             record["breach_start"] = dates[0].first_day.isoformat() if dates else None
             record["breach_end"] = max(d.last_day for d in dates).isoformat() if dates else None
             record["breach_precision"] = (
-                max((d.precision for d in dates), key=PRECISION_ORDER.get) if dates else None
+                max((d.precision for d in dates), key=PRECISION_RANK.get) if dates else None
             )
 
         for single in ("reported_date", "discovered_date"):

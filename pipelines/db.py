@@ -7,6 +7,7 @@ migration is never edited. Nothing in the project deletes rows from `notices`,
 
 import json
 import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlite_utils
@@ -198,6 +199,11 @@ def connect(path: str | Path = DEFAULT_DB_PATH) -> sqlite_utils.Database:
     db.enable_wal()
     migrations.apply(db)
     return db
+
+
+def now_iso() -> str:
+    """The current UTC time as stored in every `*_at` column (ISO 8601, whole seconds)."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def loads(value: str | None, default=None):

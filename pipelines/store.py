@@ -34,7 +34,6 @@ import hashlib
 import json
 import time
 from contextlib import contextmanager
-from datetime import UTC, datetime
 
 from itemadapter import ItemAdapter
 from scrapy import signals
@@ -43,7 +42,7 @@ from scrapy.utils.misc import load_object
 from twisted.internet import task
 
 from crawler.matching.incidents import attach_notices
-from pipelines.db import JSON_COLUMNS, connect, dumps, loads
+from pipelines.db import JSON_COLUMNS, connect, dumps, loads, now_iso
 
 # Columns that are published content: a change in one of them makes a new version.
 CONTENT_COLUMNS = (
@@ -57,10 +56,6 @@ DEFAULT_BATCH_SIZE = 500
 DEFAULT_BATCH_SECONDS = 1.0
 # Columns derived from the content, refreshed with it but not compared.
 DERIVED_COLUMNS = ("source", "source_kind", "source_id", "flags")
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def content_hash(content: dict) -> str:

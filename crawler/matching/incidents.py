@@ -19,7 +19,6 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 import sqlite_utils
 
@@ -27,6 +26,8 @@ from crawler.matching.blocking import MatchIndex
 from crawler.matching.clustering import Group, Review, cluster_block
 from crawler.matching.entities import amended_notice_date, entity_keys
 from crawler.matching.rules import Match, NoticeFacts, compare, day
+from crawler.textparse.dates import PRECISION_RANK
+from pipelines.db import now_iso
 
 NOTICE_COLUMNS = (
     "id", "source", "source_kind", "entity_name", "breach_start", "breach_end",
@@ -40,7 +41,6 @@ INCIDENT_COLUMNS = (
 )  # fmt: skip
 # Written only when a migration has added them (see the report to the lead).
 OPTIONAL_INCIDENT_COLUMNS = ("active_notice_count", "status")
-PRECISION_ORDER = {"day": 0, "month": 1, "year": 2}
 REMOVED = "removed_at_source"
 _INDEX_ATTRIBUTE = "_breach_match_index"
 
@@ -53,10 +53,6 @@ class RebuildStats:
     incidents: int
     multi_notice_incidents: int
     reviews: int
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def incident_id_for(founder_notice_id: str) -> str:
@@ -169,11 +165,11 @@ def incident_row(group: Group, facts: dict[str, NoticeFacts]) -> dict:
     start = end = precision = None
     if dated:
         # The finest precision any notice gives wins: "2020-09-14" says more than "2020-09".
-        finest = min(PRECISION_ORDER.get(f.breach_precision or "day", 0) for f in dated)
-        best = [f for f in dated if PRECISION_ORDER.get(f.breach_precision or "day", 0) == finest]
+        finest = min(PRECISION_RANK.get(f.breach_precision or "day", 0) for f in dated)
+        best = [f for f in dated if PRECISION_RANK.get(f.breach_precision or "day", 0) == finest]
         start = min(f.breach_start_iso for f in best)
         end = max(f.breach_end_iso for f in best)
-        precision = next(p for p, rank in PRECISION_ORDER.items() if rank == finest)
+        precision = next(p for p, rank in PRECISION_RANK.items() if rank == finest)
     states = {s for f in members for s in (_state_of_source(f), f.residents_state) if s}
     residents: dict[str, int] = {}
     for f in members:

@@ -9,9 +9,8 @@ from collections.abc import Iterable
 
 import sqlite_utils
 
-from crawler.textparse.dates import PartialDate
+from crawler.textparse.dates import PRECISION_RANK, PartialDate
 
-PRECISION_RANK = {"day": 0, "month": 1, "year": 2}
 DEFAULT_SEEN_AT = "2026-01-01T00:00:00+00:00"
 
 

@@ -109,6 +109,10 @@ _OTHER_NOTICE = re.compile(
 )
 
 
+# Finer to coarser: a notice's breach precision is its coarsest date's.
+PRECISION_RANK = {"day": 0, "month": 1, "year": 2}
+
+
 @dataclass(frozen=True, order=True)
 class PartialDate:
     """A calendar date known to day, month or year precision."""
