@@ -82,6 +82,7 @@ class NoticeStore:
         self.batch_size = max(1, batch_size)
         self.batch_seconds = batch_seconds
         self.pending = 0  # notices (and rejections) written but not committed yet
+        self.last_outcome: str | None = None  # of the latest save, read by the dedupe stage
         self._batch_opened = 0.0
 
     @contextmanager
@@ -124,8 +125,10 @@ class NoticeStore:
             rows = list(self.db.query("select * from notices where id = ?", [record["id"]]))
             if not rows:
                 self._insert(record, seen_at)
-                return "new"
-            return self._update(decode_row(rows[0]), record, seen_at)
+                self.last_outcome = "new"
+            else:
+                self.last_outcome = self._update(decode_row(rows[0]), record, seen_at)
+        return self.last_outcome
 
     def _insert(self, record: dict, seen_at: str) -> None:
         content = {k: record.get(k) for k in CONTENT_COLUMNS}
