@@ -8,17 +8,21 @@ itself lives in `crawler.matching`.
 A nightly crawl stores a handful of notices: each is attached as it is stored. A backfill
 stores thousands, and attaching one by one re-clusters a big filer's whole block for each of
 its notices (quadratic: at 50,000 notices it was 94% of the crawl). So after
-`BREACH_DEDUPE_BULK_AFTER` notices (default 1,000) the stage stops attaching and rebuilds all
-incidents once when the crawl closes; a rebuild gives exactly the incidents the incremental
+`BREACH_DEDUPE_BULK_AFTER` notices (default 1,000), or once the crawl has spent
+`BREACH_DEDUPE_BULK_SECONDS` matching (default 5 s; a notice costs more as the database
+grows), the stage stops attaching and rebuilds all incidents once when the crawl closes; a rebuild gives exactly the incidents the incremental
 path would (tests/test_incidents.py). A crawl that dies before that leaves notices without
 an incident; the next crawl attaches them when it closes.
 """
+
+import time
 
 from itemadapter import ItemAdapter
 
 from crawler.matching.incidents import attach_notice, attach_notices, rebuild_incidents
 
 DEFAULT_BULK_AFTER = 1000
+DEFAULT_BULK_SECONDS = 5.0
 
 
 def notice_id_of(item) -> str | None:
@@ -40,8 +44,11 @@ class DedupePipeline:
         self.crawler = crawler
         self.db = None
         self.store = None
-        self.bulk_after = crawler.settings.getint("BREACH_DEDUPE_BULK_AFTER", DEFAULT_BULK_AFTER)
+        settings = crawler.settings
+        self.bulk_after = settings.getint("BREACH_DEDUPE_BULK_AFTER", DEFAULT_BULK_AFTER)
+        self.bulk_seconds = settings.getfloat("BREACH_DEDUPE_BULK_SECONDS", DEFAULT_BULK_SECONDS)
         self.attached = 0
+        self.matching_seconds = 0.0
         self.deferred = False
 
     @classmethod
@@ -64,19 +71,22 @@ class DedupePipeline:
             return item  # seen again, nothing to match anew
         if self.deferred:
             return item
-        if self.attached >= self.bulk_after:
+        if self.attached >= self.bulk_after or self.matching_seconds >= self.bulk_seconds:
             self.deferred = True
             self.crawler.spider.logger.info(
-                "%d notices attached; the rest are matched in one rebuild at the end",
-                self.attached,
-            )
+                "%d notices attached in %.1f s; the rest are matched in one rebuild at the end",
+                self.attached, self.matching_seconds,
+            )  # fmt: skip
             return item
+        started = time.monotonic()
         try:
             attach_notice(self.db, notice_id)
         except KeyError:
             # The store stage did not write it (e.g. it was rejected): nothing to attach.
             stats.inc_value("breach/incidents/notice_not_stored")
             return item
+        finally:
+            self.matching_seconds += time.monotonic() - started
         self.attached += 1
         stats.inc_value("breach/incidents/attached")
         return item
