@@ -118,12 +118,16 @@ def _by_state(text: str | None) -> str:
     return "; ".join(f"{state}: {count}" for state, count in sorted(counts.items()))
 
 
-def fetch_window(db, since: str | None, now: str | None = None) -> Window:
-    """The export window: [since, now - COMMIT_MARGIN), cut back to the start of crawls still
-    running (started in the last RUNNING_CRAWL_HORIZON)."""
+def fetch_window(
+    db, since: str | None, now: str | None = None, *, moves_cursor: bool = True
+) -> Window:
+    """The export window: [since, now), cut back to the start of crawls still running
+    (started in the last RUNNING_CRAWL_HORIZON), and by COMMIT_MARGIN when a cursor will
+    move past it (a `--since` export moves none, so it loses nothing and goes up to now)."""
     until = now or now_iso()
     horizon = (datetime.fromisoformat(until) - RUNNING_CRAWL_HORIZON).isoformat()
-    until = (datetime.fromisoformat(until) - COMMIT_MARGIN).isoformat(timespec="seconds")
+    if moves_cursor:
+        until = (datetime.fromisoformat(until) - COMMIT_MARGIN).isoformat(timespec="seconds")
     running = db.execute(
         "select id, spider, started_at from crawl_runs where source_status = 'running' "
         "and started_at >= ? and started_at < ? order by started_at",
@@ -242,7 +246,10 @@ def export(
     cursor = read_cursor(db, name) if name else None
     if cursor and cursor["kind"] != kind:
         raise ExportError(f"export cursor {name!r} is for {cursor['kind']}, not {kind}")
-    window = fetch_window(db, since if name is None else (cursor or {}).get("exported_until"))
+    if name is None:
+        window = fetch_window(db, since, moves_cursor=False)
+    else:
+        window = fetch_window(db, (cursor or {}).get("exported_until"))
     rows = incident_rows(db, window) if kind == "incidents" else notice_rows(db, window)
     if output == "-":
         count = write_csv(sys.stdout, kind, rows)
