@@ -141,6 +141,19 @@ def fetch_window(
     return Window(since, until, held)
 
 
+def _first_seen_in(db, table: str, window: Window):
+    """Rows of `table` (incidents or notices) first seen in the window, oldest first."""
+    sql = f"select * from {table} where first_seen_at < ?"
+    params = [window.until]
+    if window.since:
+        sql += " and first_seen_at >= ?"
+        params.append(window.since)
+    cursor = db.execute(sql + " order by first_seen_at, id", params)
+    names = [d[0] for d in cursor.description]
+    for values in cursor:
+        yield dict(zip(names, values, strict=True))
+
+
 def incident_rows(db, window: Window):
     """Incidents first seen in the window, oldest first, as export rows."""
     urls: dict[str, list[str]] = {}
@@ -149,15 +162,7 @@ def incident_rows(db, window: Window):
         "order by reported_date, id"
     ):
         urls.setdefault(incident_id, []).append(url)
-    sql = "select * from incidents where first_seen_at < ?"
-    params = [window.until]
-    if window.since:
-        sql += " and first_seen_at >= ?"
-        params.append(window.since)
-    cursor = db.execute(sql + " order by first_seen_at, id", params)
-    names = [d[0] for d in cursor.description]
-    for values in cursor:
-        row = dict(zip(names, values, strict=True))
+    for row in _first_seen_in(db, "incidents", window):
         yield {
             "incident_id": row["id"],
             "entity": row["display_name"],
@@ -178,15 +183,7 @@ def incident_rows(db, window: Window):
 
 def notice_rows(db, window: Window):
     """Notices first seen in the window, oldest first, as export rows."""
-    sql = "select * from notices where first_seen_at < ?"
-    params = [window.until]
-    if window.since:
-        sql += " and first_seen_at >= ?"
-        params.append(window.since)
-    cursor = db.execute(sql + " order by first_seen_at, id", params)
-    names = [d[0] for d in cursor.description]
-    for values in cursor:
-        row = dict(zip(names, values, strict=True))
+    for row in _first_seen_in(db, "notices", window):
         yield {
             **{name: row.get(name) for name, _ in NOTICE_COLUMNS},
             "notice_id": row["id"],

@@ -28,7 +28,7 @@ from rapidfuzz import fuzz
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from crawler.matching.entities import normalise_entity
-from crawler.matching.loading import breach_bounds
+from crawler.matching.loading import iso_breach_bounds
 
 HERE = Path(__file__).parent
 HARD_CASE_KEYS = (
@@ -47,7 +47,7 @@ def load():
         rows += list(csv.DictReader(extra.open(encoding="utf-8")))
     for row in rows:
         row["key"] = normalise_entity(row["entity_name"])
-        row["bounds"] = breach_bounds(json.loads(row["breach_dates"]))
+        row["bounds"] = iso_breach_bounds(json.loads(row["breach_dates"]))
     return rows
 
 

@@ -12,7 +12,7 @@ from itemadapter import ItemAdapter
 
 from crawler.textparse import UNPARSED
 from crawler.textparse.counts import parse_count
-from crawler.textparse.dates import PRECISION_RANK, PartialDate, parse_date, parse_dates
+from crawler.textparse.dates import PartialDate, breach_bounds, parse_date, parse_dates
 from crawler.textparse.text import clean_text
 
 # A date this far past the crawl day is a typo, not a prediction.
@@ -82,10 +82,8 @@ class CleanPipeline:
                 unparsed("breach_dates")
             dates = _sorted_unique(parsed.value)
             record["breach_dates"] = [d.iso for d in dates]
-            record["breach_start"] = dates[0].first_day.isoformat() if dates else None
-            record["breach_end"] = max(d.last_day for d in dates).isoformat() if dates else None
-            record["breach_precision"] = (
-                max((d.precision for d in dates), key=PRECISION_RANK.get) if dates else None
+            record["breach_start"], record["breach_end"], record["breach_precision"] = (
+                breach_bounds(dates)
             )
 
         for single in ("reported_date", "discovered_date"):

@@ -9,20 +9,14 @@ from collections.abc import Iterable
 
 import sqlite_utils
 
-from crawler.textparse.dates import PRECISION_RANK, PartialDate
+from crawler.textparse.dates import PartialDate, breach_bounds
 
 DEFAULT_SEEN_AT = "2026-01-01T00:00:00+00:00"
 
 
-def breach_bounds(breach_dates: Iterable[str]) -> tuple[str | None, str | None, str | None]:
+def iso_breach_bounds(breach_dates: Iterable[str]) -> tuple[str | None, str | None, str | None]:
     """(breach_start, breach_end, breach_precision) for ISO reduced-precision dates."""
-    dates = [PartialDate(text) for text in breach_dates if text]
-    if not dates:
-        return None, None, None
-    start = min(d.first_day for d in dates).isoformat()
-    end = max(d.last_day for d in dates).isoformat()
-    precision = max((d.precision for d in dates), key=PRECISION_RANK.__getitem__)
-    return start, end, precision
+    return breach_bounds(PartialDate(text) for text in breach_dates if text)
 
 
 def notice_row(notice_id: str, entity_name: str | None, **fields) -> dict:
@@ -35,7 +29,7 @@ def notice_row(notice_id: str, entity_name: str | None, **fields) -> dict:
     """
     source, source_id = notice_id.split(":", 1)
     breach_dates = list(fields.pop("breach_dates", None) or [])
-    start, end, precision = breach_bounds(breach_dates)
+    start, end, precision = iso_breach_bounds(breach_dates)
     row = {
         "id": notice_id,
         "source": source,

@@ -151,7 +151,7 @@ def parse_detail_page(html: str) -> dict | None:
 def _read_labels(nodes, found: dict) -> None:
     for node in nodes:
         own_text = normalize_label(" ".join(node.xpath("text()").getall()))
-        key = DETAIL_LABELS.get(re.sub(r"\s*\(if known\)$", "", own_text))
+        key = DETAIL_LABELS.get(header_key(own_text))
         if key is None or key in found:
             continue
         container = node.xpath("..")

@@ -15,6 +15,7 @@ import lxml.html
 
 from crawler.items import BreachNotice
 from crawler.platforms.rankiteo import page_lines
+from crawler.textparse.numberwords import TENS, UNITS, WORD_SCALES, words_to_int
 
 # --- The page ----------------------------------------------------------------------------------
 
@@ -223,22 +224,7 @@ def dated_roles(sentence: str) -> list[tuple[str | None, str]]:
 
 # --- Counts ------------------------------------------------------------------------------------
 
-_UNITS = {
-    w: n
-    for n, w in enumerate([
-        "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
-        "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
-        "eighteen", "nineteen",
-    ])
-}  # fmt: skip
-_TENS = {
-    w: 10 * n
-    for n, w in enumerate(
-        ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"], 2
-    )
-}
-_SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000}
-_WORD = "|".join(sorted([*_UNITS, *_TENS], key=len, reverse=True))
+_WORD = "|".join(sorted([*UNITS, *TENS], key=len, reverse=True))
 _NUMBER = re.compile(
     r"(?<![\w$.,])(?P<digits>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?:\s+(?P<scale>thousand|million))?(?![\w%]|,\d)"
     rf"|\b(?P<words>(?:{_WORD})(?:[\s-]+(?:and\s+)?(?:{_WORD}|hundred|thousand|million))*)\b",
@@ -264,34 +250,12 @@ _TOTAL_BEFORE = re.compile(
 )
 
 
-def words_to_int(text: str) -> int | None:
-    """'seven' -> 7, 'twenty-four' -> 24, 'one thousand two hundred' -> 1200."""
-    total = current = 0
-    seen = False
-    for word in re.split(r"[\s-]+", text.casefold()):
-        if word == "and":
-            continue
-        if word in _UNITS:
-            current += _UNITS[word]
-        elif word in _TENS:
-            current += _TENS[word]
-        elif word == "hundred":
-            current = max(current, 1) * 100
-        elif word in _SCALES:
-            total += max(current, 1) * _SCALES[word]
-            current = 0
-        else:
-            return None
-        seen = True
-    return total + current if seen else None
-
-
 def _number_value(match: re.Match) -> int | None:
     if match["words"]:
         return words_to_int(match["words"])
     value = float(match["digits"].replace(",", ""))
     if match["scale"]:
-        value *= _SCALES[match["scale"].casefold()]
+        value *= WORD_SCALES[match["scale"].casefold()]
     return round(value)
 
 

@@ -26,6 +26,7 @@ import re
 
 from crawler.textparse import NONE, OK, UNPARSED, Parsed
 from crawler.textparse.novalue import starts_with_no_value
+from crawler.textparse.numberwords import TENS, UNITS
 from crawler.textparse.text import clean_text
 
 _SCALES = {
@@ -46,34 +47,8 @@ _LIST_OF_NUMBERS = re.compile(r"\d\s*,\s+\d")
 _BROKEN_GROUPING = re.compile(r"^,\d")
 _BOUND = re.compile(r"\b(?:fewer|less|under|below)\s+than\b|\bunder\s+\d", re.IGNORECASE)
 _REFERENCE = re.compile(r"^\W*see\b", re.IGNORECASE)
-_WORDS = {
-    word: number
-    for number, word in enumerate(
-        [
-            "zero",
-            "one",
-            "two",
-            "three",
-            "four",
-            "five",
-            "six",
-            "seven",
-            "eight",
-            "nine",
-            "ten",
-            "eleven",
-            "twelve",
-            "thirteen",
-            "fourteen",
-            "fifteen",
-            "sixteen",
-            "seventeen",
-            "eighteen",
-            "nineteen",
-            "twenty",
-        ]
-    )
-}
+# Number words on their own ("seven"), up to twenty: larger counts are written in digits.
+_WORDS = {**UNITS, "twenty": TENS["twenty"]}
 _WORD_NUMBER = re.compile(r"\b(" + "|".join(_WORDS) + r")\b", re.IGNORECASE)
 
 

@@ -145,6 +145,17 @@ class _YearLess:
     day: int | None = None
 
 
+def breach_bounds(dates) -> tuple[str | None, str | None, str | None]:
+    """(breach_start, breach_end, breach_precision) of some PartialDates: the first day any
+    may mean, the last day any may mean, and the coarsest precision; Nones for no dates."""
+    dates = list(dates)
+    if not dates:
+        return None, None, None
+    start = min(d.first_day for d in dates).isoformat()
+    end = max(d.last_day for d in dates).isoformat()
+    return start, end, max((d.precision for d in dates), key=PRECISION_RANK.__getitem__)
+
+
 def _full_year(text: str) -> int:
     text = text.replace("-", "0")  # "2-26" -> 2026
     year = int(text)
