@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 from crawler.matching.incidents import rebuild_incidents  # noqa: E402
 from crawler.matching.loading import insert_notices, notice_row  # noqa: E402
-from pipelines.db import connect  # noqa: E402
+from crawler.store.db import connect  # noqa: E402
 
 CA_CSV = ROOT / "tests" / "fixtures" / "real" / "ca" / "list-export-2025-06-18.csv"
 PLACES = ("Ohio", "Texas", "Boston", "Denver", "Atlanta", "Fresno", "Maine", "Tampa", "Reno",

@@ -179,8 +179,8 @@ def summarise_profile(raw: Path) -> list[tuple[str, float]]:
 def fill_incidents(db_path: Path, count: int) -> None:
     """`count` incidents (and 1-3 notices each) with realistic values, by direct inserts."""
     sys.path.insert(0, str(ROOT))
+    from crawler.store.db import connect
     from localportal.ca import load_real_rows
-    from pipelines.db import connect
 
     connect(db_path).conn.close()  # schema
     names = [r["name"] for r in load_real_rows()]

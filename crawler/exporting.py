@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from pipelines.db import now_iso
+from crawler.store.db import now_iso
 
 KINDS = ("incidents", "notices")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

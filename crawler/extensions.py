@@ -12,7 +12,7 @@ import json
 
 from scrapy import signals
 
-from pipelines.db import connect, dumps, now_iso
+from crawler.store.db import connect, dumps, now_iso
 
 STATUS_EXIT_CODES = {"ok": 0, "error": 1, "layout_changed": 1, "offline": 2}
 

@@ -1,7 +1,7 @@
 # ruff: noqa: T201  (a command-line script: it reports on the terminal)
 """Measure the matcher on the labelled evaluation set: pairwise precision, recall and F1.
 
-Loads eval/labelled_notices.csv into a temporary database (pipelines.db.connect), runs the
+Loads eval/labelled_notices.csv into a temporary database (crawler.store.db.connect), runs the
 same rebuild the `scrapy rebuild-incidents` command runs, and compares the incidents with the
 labels pair by pair: a true positive is a pair of notices in one incident and one label.
 
@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from crawler.matching.entities import normalise_entity
 from crawler.matching.incidents import rebuild_incidents
 from crawler.matching.loading import insert_notices, notice_row
-from pipelines.db import connect
+from crawler.store.db import connect
 
 LABELLED = Path(__file__).with_name("labelled_notices.csv")
 INT_COLUMNS = ("total_affected", "residents_affected")

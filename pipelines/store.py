@@ -42,7 +42,7 @@ from scrapy.utils.misc import load_object
 from twisted.internet import task
 
 from crawler.matching.incidents import attach_notices
-from pipelines.db import JSON_COLUMNS, connect, dumps, loads, now_iso
+from crawler.store.db import JSON_COLUMNS, connect, dumps, loads, now_iso
 
 # Columns that are published content: a change in one of them makes a new version.
 CONTENT_COLUMNS = (

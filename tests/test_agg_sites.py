@@ -8,13 +8,13 @@ import pytest
 from crawler.platforms import csidb, rankiteo
 from crawler.spiders.agg_csidb import AggCsidbSpider
 from crawler.spiders.agg_rankiteo import AggRankiteoSpider
+from crawler.store.db import connect
 from localportal.aggregators import (
     DANBURY_INCIDENT,
     build_csidb_site,
     build_rankiteo_site,
     csidb_seed_paths,
 )
-from pipelines.db import connect
 
 SITEMAP_NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
 RETOLD = [

@@ -4,7 +4,7 @@ import sqlite3
 
 from helpers import rows, scrapy_command
 
-from pipelines.db import connect
+from crawler.store.db import connect
 
 
 def test_demo_crawls_every_source_and_finds_cross_source_incidents(tmp_path):

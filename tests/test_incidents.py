@@ -7,7 +7,7 @@ import pytest
 
 from crawler.matching.incidents import attach_notice, incident_id_for, rebuild_incidents
 from crawler.matching.loading import insert_notices, notice_row
-from pipelines.db import connect
+from crawler.store.db import connect
 
 # Real facts (CA export, Maine workbooks, aggregator posts): 17 notices, 9 incidents.
 NOTICES = [

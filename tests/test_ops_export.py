@@ -11,8 +11,8 @@ from helpers import rows, scrapy_command
 
 from crawler import exporting
 from crawler.items import BreachNotice
+from crawler.store.db import connect
 from pipelines.clean import CleanPipeline
-from pipelines.db import connect
 from pipelines.store import NoticeStore
 
 HOSTILE_NAMES = {

@@ -7,7 +7,7 @@ from helpers import scrapy_command
 
 from crawler import health
 from crawler.extensions import run_status
-from pipelines.db import connect
+from crawler.store.db import connect
 
 LIVE = "https://oag.ca.gov"
 

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from pipelines.db import connect
+from crawler.store.db import connect
 from pipelines.store import NoticeStore
 from pipelines.validate import rejection_reason
 

@@ -17,7 +17,7 @@ from scrapy.exceptions import UsageError
 
 from crawler import exporting
 from crawler.lock import data_dir
-from pipelines.db import connect
+from crawler.store.db import connect
 
 
 def default_output(db_path: str, name: str) -> Path:

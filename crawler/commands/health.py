@@ -11,7 +11,7 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
 from crawler import health, sources
-from pipelines.db import connect
+from crawler.store.db import connect
 
 DEFAULT_MAX_AGE_HOURS = 36.0
 

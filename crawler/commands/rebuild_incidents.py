@@ -10,7 +10,7 @@ from typing import ClassVar
 from scrapy.commands import ScrapyCommand
 
 from crawler.matching.incidents import rebuild_incidents
-from pipelines.db import DEFAULT_DB_PATH, connect
+from crawler.store.db import DEFAULT_DB_PATH, connect
 
 
 class Command(ScrapyCommand):

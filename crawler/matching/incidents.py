@@ -26,8 +26,8 @@ from crawler.matching.blocking import MatchIndex
 from crawler.matching.clustering import Group, Review, cluster_block
 from crawler.matching.entities import amended_notice_date, entity_keys
 from crawler.matching.rules import Match, NoticeFacts, compare, day
+from crawler.store.db import now_iso
 from crawler.textparse.dates import PRECISION_RANK
-from pipelines.db import now_iso
 
 NOTICE_COLUMNS = (
     "id", "source", "source_kind", "entity_name", "breach_start", "breach_end",
@@ -306,7 +306,7 @@ def attach_notice(db: sqlite_utils.Database, notice_id: str) -> str:
     Call it after the notice row is written (new or changed). Idempotent.
 
     Args:
-        db: the database (from `pipelines.db.connect`).
+        db: the database (from `crawler.store.db.connect`).
         notice_id: `notices.id`, e.g. "ca_ag:sb24-195323".
 
     Returns:
@@ -381,7 +381,7 @@ def rebuild_incidents(db: sqlite_utils.Database) -> RebuildStats:
     Order-independent: the same notices always give the same incidents, ids included.
 
     Args:
-        db: the database (from `pipelines.db.connect`).
+        db: the database (from `crawler.store.db.connect`).
 
     Returns:
         Counts of what was written.

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import scrapy
 
-from pipelines.db import loads
+from crawler.store.db import loads
 
 MODES = ("nightly", "backfill")
 

@@ -1,0 +1,1 @@
+"""The storage core: the SQLite database and the notice write path, without Scrapy."""
