@@ -52,6 +52,16 @@ REDIRECT_ENABLED = True
 
 # --- Storage --------------------------------------------------------------------------------
 BREACH_DB_PATH = os.environ.get("BREACH_DB_PATH", "data/breaches.db")
+# The store commits notices in batches of this many, or after this many seconds, whichever
+# comes first (1 = one transaction per notice). A commit costs an fsync; a crash loses at most
+# the batch in flight (crawler/store/notices.py, bench/RESULTS.md).
+BREACH_STORE_BATCH_SIZE = 500
+BREACH_STORE_BATCH_SECONDS = 1.0
+# The dedupe stage attaches notices one by one until this many, or until matching has taken
+# this many seconds in the crawl; then it rebuilds all incidents once at the end (same result,
+# linear instead of quadratic: crawler/store/attaching.py).
+BREACH_DEDUPE_BULK_AFTER = 1000
+BREACH_DEDUPE_BULK_SECONDS = 5.0
 # Per-run JSON-lines archive of every item after the pipelines: the database can be rebuilt
 # from these. Empty runs write no file.
 FEEDS = {
@@ -63,6 +73,8 @@ FEEDS = {
 }
 FEED_EXPORT_ENCODING = "utf-8"
 
+# Items pass clean -> validate -> store -> dedupe (docs/ARCHITECTURE.md, "Flow"). The store and
+# dedupe stages and the run log share one connection, the crawl's StoreSession.
 ITEM_PIPELINES = {
     "pipelines.clean.CleanPipeline": 200,
     "pipelines.validate.ValidatePipeline": 400,
@@ -74,9 +86,12 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
 }
+# The run log: one crawl_runs row per crawl (crawler/extensions.py). `scrapy backfill` adds
+# crawler.extensions.BackfillProgress, which logs a line every BACKFILL_PROGRESS_SECONDS.
 EXTENSIONS = {
     "crawler.extensions.RunLogExtension": 500,
 }
+BACKFILL_PROGRESS_SECONDS = 60.0
 
 # --- Scrapy housekeeping --------------------------------------------------------------------
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

@@ -12,8 +12,8 @@ from helpers import rows, scrapy_command
 from crawler import exporting
 from crawler.items import BreachNotice
 from crawler.store.db import connect
+from crawler.store.notices import NoticeStore
 from pipelines.clean import CleanPipeline
-from pipelines.store import NoticeStore
 
 HOSTILE_NAMES = {
     "sb24-1": '=HYPERLINK("http://evil.example","click")',

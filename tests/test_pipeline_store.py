@@ -5,7 +5,7 @@ import json
 import pytest
 
 from crawler.store.db import connect
-from pipelines.store import NoticeStore
+from crawler.store.notices import NoticeStore
 from pipelines.validate import rejection_reason
 
 

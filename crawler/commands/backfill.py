@@ -25,29 +25,24 @@ import logging
 import os
 import shutil
 import sys
-import time
-from datetime import timedelta
 from pathlib import Path
 
-from scrapy import signals
 from scrapy.commands import ScrapyCommand
-from scrapy.exceptions import NotConfigured, UsageError
-from twisted.internet import task
+from scrapy.exceptions import UsageError
 
 from crawler import sources
-from crawler.extensions import STATUS_EXIT_CODES
+from crawler.extensions import DEFAULT_PROGRESS_SECONDS, STATUS_EXIT_CODES
 from crawler.lock import EXIT_LOCKED, LockHeldError, ProcessLock, backfill_lock_path, data_dir
 from crawler.runner import Job, run_ids_of, run_jobs, run_rows, summary_table
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_CACHE_DAYS = 30.0
-DEFAULT_PROGRESS_SECONDS = 60.0
 RUNNING_MARKER = "running"
 # Responses never replayed from the cache: transient failures, blocks and redirects (a
 # redirect can mean "offline today", e.g. Maine's viewer since June 2026).
 UNCACHED_CODES = [301, 302, 303, 307, 308, 403, 408, 429, *range(500, 600)]
-PROGRESS_EXTENSION = "crawler.commands.backfill.BackfillProgress"
+PROGRESS_EXTENSION = "crawler.extensions.BackfillProgress"
 
 
 def job_dir(db_path: str, source: str) -> Path:
@@ -189,69 +184,3 @@ class Command(ScrapyCommand):
         if crawler is None or self.crawler_process.bootstrap_failed:
             return 1
         return STATUS_EXIT_CODES.get(getattr(crawler, "breach_status", "error"), 1)
-
-
-class BackfillProgress:
-    """Logs pages fetched, notices stored and an estimate, every BACKFILL_PROGRESS_SECONDS."""
-
-    def __init__(self, crawler, interval: float):
-        self.crawler = crawler
-        self.interval = interval
-        self.pages = 0
-        self.expected: int | None = None
-        self.started = time.monotonic()
-        self._estimate = None
-        self._task = None
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        interval = crawler.settings.getfloat("BACKFILL_PROGRESS_SECONDS", DEFAULT_PROGRESS_SECONDS)
-        if interval <= 0:
-            raise NotConfigured
-        ext = cls(crawler, interval)
-        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
-        crawler.signals.connect(ext.response_received, signal=signals.response_received)
-        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
-        return ext
-
-    def spider_opened(self, spider):
-        source = sources.BY_NAME.get(spider.name)
-        self._estimate = source.expected_notices if source else None
-        self.started = time.monotonic()
-        self._task = task.LoopingCall(self.log, spider)
-        self._task.start(self.interval, now=False)
-
-    def response_received(self, response, request, spider):
-        self.pages += 1
-        if self._estimate is not None:
-            expected = self._estimate(spider, response)
-            if expected:  # the latest list page's word wins: the last page is exact
-                self.expected = expected
-
-    def spider_closed(self, spider, reason):
-        if self._task is not None and self._task.running:
-            self._task.stop()
-        self.log(spider, final=True)
-
-    def line(self, elapsed: float, final: bool = False) -> str:
-        stats = self.crawler.stats
-        stored = sum(
-            stats.get_value(f"breach/notices/{k}", 0) for k in ("new", "updated", "unchanged")
-        )
-        new = stats.get_value("breach/notices/new", 0)
-        rejected = sum(v for k, v in stats.get_stats().items() if k.startswith("breach/rejected/"))
-        text = f"{self.pages} pages, {stored} notices stored ({new} new), {rejected} rejected"
-        if self.expected:
-            share = min(stored / self.expected, 1.0)
-            text += f"; about {share:.0%} of ~{self.expected} notices"
-            if 0 < stored < self.expected and not final:
-                left = elapsed / stored * (self.expected - stored)
-                text += f", about {timedelta(seconds=round(left))} left"
-        return text
-
-    def log(self, spider, final: bool = False) -> None:
-        elapsed = time.monotonic() - self.started
-        when = "done" if final else f"after {timedelta(seconds=round(elapsed))}"
-        spider.logger.info(
-            "Backfill progress (%s, this session): %s", when, self.line(elapsed, final)
-        )

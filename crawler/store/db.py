@@ -7,6 +7,7 @@ migration is never edited. Nothing in the project deletes rows from `notices`,
 
 import json
 import sqlite3
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
 DEFAULT_DB_PATH = "data/breaches.db"
+BUSY_TIMEOUT_SECONDS = 60  # how long a writer waits for another one (connect, below)
 JSON_COLUMNS = (
     "breach_dates",
     "notification_dates",
@@ -193,12 +195,43 @@ def connect(path: str | Path = DEFAULT_DB_PATH) -> sqlite_utils.Database:
     """Open (creating if needed) the database at `path` and bring its schema up to date."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    # A long busy timeout: a reader (Datasette, an export) must not make a crawl fail.
-    conn = sqlite3.connect(str(path), timeout=60)
+    # A long busy timeout: a reader (Datasette, an export) or another crawl writing must make a
+    # writer wait, not fail. It applies because every writer takes the lock up front
+    # (`immediate` below): a deferred transaction that read first is refused at once instead.
+    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_SECONDS)
     db = sqlite_utils.Database(conn)
     db.enable_wal()
-    migrations.apply(db)
+    migrate(db)
     return db
+
+
+def migrate(db: sqlite_utils.Database) -> None:
+    """Apply pending migrations, safely when several processes open a new database at once:
+    the check is repeated under the write lock, so only the first applies them."""
+    if not migrations.pending(db):  # read-only: an up-to-date database takes no write lock
+        return
+    with immediate(db):
+        migrations.apply(db)  # each migration is a savepoint inside this transaction
+
+
+@contextmanager
+def immediate(db: sqlite_utils.Database):
+    """A write transaction that takes SQLite's write lock when it begins (`BEGIN IMMEDIATE`),
+    waiting up to the busy timeout for another writer; committed on success, rolled back on
+    any error, so a failure never leaves a transaction open on the connection."""
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        if db.conn.in_transaction:
+            db.conn.rollback()
+        raise
+    try:
+        db.conn.commit()
+    except BaseException:  # e.g. disk full: SQLite may keep the transaction open
+        if db.conn.in_transaction:
+            db.conn.rollback()
+        raise
 
 
 def now_iso() -> str:

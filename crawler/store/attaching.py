@@ -1,0 +1,79 @@
+"""Attaching stored notices to incidents during a crawl (the dedupe stage's work, without Scrapy).
+
+A nightly crawl stores a handful of notices: each is attached as it is stored. A backfill
+stores thousands, and attaching one by one re-clusters a big filer's whole block for each of
+its notices (quadratic: at 50,000 notices it was 94% of the crawl). So after `bulk_after`
+notices (`BREACH_DEDUPE_BULK_AFTER`), or once the crawl has spent `bulk_seconds` matching
+(`BREACH_DEDUPE_BULK_SECONDS`; a notice costs more as the database grows), attaching stops
+and all incidents are rebuilt once when the crawl closes; a rebuild gives exactly the
+incidents the incremental path would (tests/test_incidents.py). A crawl that dies before that
+leaves notices without an incident; the next crawl attaches them when it closes.
+
+Writes go through the store's batch (`NoticeStore.writing`), so they hold the write lock from
+the start like every other write of the crawl, and commit with the notices they belong to.
+"""
+
+import time
+
+from crawler.matching.incidents import attach_notice, attach_notices, rebuild_incidents
+from crawler.store.db import immediate
+from crawler.store.notices import NoticeStore
+
+DEFAULT_BULK_AFTER = 1000
+DEFAULT_BULK_SECONDS = 5.0
+
+
+class IncidentAttacher:
+    def __init__(self, store: NoticeStore, bulk_after: int, bulk_seconds: float):
+        self.store = store
+        self.db = store.db
+        self.bulk_after = bulk_after
+        self.bulk_seconds = bulk_seconds
+        self.attached = 0
+        self.matching_seconds = 0.0
+        self.deferred = False
+
+    def attach(self, notice_id: str, outcome: str | None) -> str:
+        """Attach one notice the store just saved with `outcome`. Returns what happened:
+        "attached", "unchanged" (seen again, already in an incident), "deferred" (left to the
+        rebuild at the end), "now_deferred" (this notice switched to bulk), or "not_stored"."""
+        if outcome is None:
+            return "not_stored"  # rejected, or its save failed: nothing to attach
+        if outcome == "unchanged" and self._has_incident(notice_id):
+            return "unchanged"
+        if self.deferred:
+            return "deferred"
+        if self.attached >= self.bulk_after or self.matching_seconds >= self.bulk_seconds:
+            self.deferred = True
+            return "now_deferred"
+        started = time.monotonic()
+        try:
+            with self.store.writing():
+                attach_notice(self.db, notice_id)
+        except KeyError:
+            return "not_stored"
+        finally:
+            self.matching_seconds += time.monotonic() - started
+        self.attached += 1
+        return "attached"
+
+    def _has_incident(self, notice_id: str) -> bool:
+        row = self.db.execute("select incident_id from notices where id = ?", [notice_id])
+        found = row.fetchone()
+        return bool(found and found[0])
+
+    def finish(self) -> dict:
+        """At the end of the crawl: the bulk rebuild, or the notices a dead crawl left without
+        an incident. Returns {"rebuilt": stats} or {"orphans": count}."""
+        if not self.store.flush():
+            return {}  # the batch failed (recorded by the store): do not build on it
+        if self.deferred:
+            with immediate(self.db):
+                return {"rebuilt": rebuild_incidents(self.db)}
+        orphans = [
+            r[0] for r in self.db.execute("select id from notices where incident_id is null")
+        ]
+        if orphans:
+            with immediate(self.db):
+                attach_notices(self.db, orphans)
+        return {"orphans": len(orphans)}
