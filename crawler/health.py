@@ -7,8 +7,11 @@ LOW_YIELD_SHARE of the median of its previous ok runs is flagged: a parser that 
 reads half a page is a failure nobody sees otherwise.
 
 Only finished nightly-mode runs count, by default only those against the live sites (a test
-or demo crawl of a local copy says nothing about the live source). A run left at `running`
-by a killed process is reported, not counted.
+or demo crawl of a local copy says nothing about the live source). A source with local runs
+only is `local_only`, with a note saying so; it fails the check only when the database also
+holds live runs (a production database where that source never ran live), not after a demo.
+A run still `running` is reported, not counted; one whose process is gone is closed as
+`killed` by the command first (crawler/store/runs.py) and counts as a failure.
 """
 
 import json
@@ -20,15 +23,19 @@ from crawler.platforms.base import is_loopback
 
 LOW_YIELD_SHARE = 0.5
 MEDIAN_RUNS = 14
-FAILED = ("error", "layout_changed")
-# Health states, worst first, with the exit code each gives the command.
-STATE_EXIT_CODES = {"failing": 1, "stale": 1, "low_yield": 3, "offline": 2, "ok": 0, "no_runs": 1}
+FAILED = ("error", "layout_changed", "killed")
+# Health states, worst first, with the exit code each gives the command (`local_only`: see
+# exit_code).
+STATE_EXIT_CODES = {
+    "failing": 1, "stale": 1, "low_yield": 3, "offline": 2, "ok": 0, "no_runs": 1,
+    "local_only": 0,
+}  # fmt: skip
 
 
 @dataclass
 class SourceHealth:
     source: str
-    state: str = "no_runs"  # ok | failing | offline | low_yield | stale | no_runs
+    state: str = "no_runs"  # ok | failing | offline | low_yield | stale | no_runs | local_only
     last_ok: str | None = None
     last_failure: str | None = None
     last_failure_reason: str | None = None
@@ -48,16 +55,40 @@ def stored(run: dict) -> int:
     return sum(run.get(k) or 0 for k in ("notices_new", "notices_updated", "notices_unchanged"))
 
 
-def runs_of(db, source: str, include_local: bool) -> list[dict]:
+def all_runs_of(db, source: str) -> list[dict]:
+    """Every nightly run of `source`, newest first, local copies included."""
     cursor = db.execute(
         "select * from crawl_runs where spider = ? and mode = 'nightly' order by id desc",
         [source],
     )
     names = [d[0] for d in cursor.description]
-    runs = [dict(zip(names, values, strict=True)) for values in cursor]
+    return [dict(zip(names, values, strict=True)) for values in cursor]
+
+
+def runs_of(db, source: str, include_local: bool) -> list[dict]:
+    runs = all_runs_of(db, source)
     if not include_local:
         runs = [r for r in runs if not is_loopback(r["base_url"] or "")]
     return runs
+
+
+def has_live_runs(db) -> bool:
+    return any(not is_loopback(r[0] or "") for r in db.execute("select base_url from crawl_runs"))
+
+
+def local_only(source: str, local_runs: list[dict]) -> SourceHealth:
+    """The report of a source whose nightly runs were all against local copies."""
+    latest = local_runs[0]
+    where = sorted({r["base_url"] or "" for r in local_runs})
+    return SourceHealth(
+        source,
+        state="local_only",
+        note=(
+            f"only local runs recorded: {len(local_runs)} run(s) against {', '.join(where[:2])}"
+            f"{' ...' if len(where) > 2 else ''}, the latest {latest['source_status']} at "
+            f"{latest['started_at']}; no run of the live site yet (--include-local judges them)"
+        ),
+    )
 
 
 def assess(
@@ -114,10 +145,13 @@ def assess(
     return health
 
 
-def exit_code(report: list[SourceHealth]) -> int:
+def exit_code(report: list[SourceHealth], live_history: bool = True) -> int:
     """1 if a source fails (or is stale, or never ran), else 3 if one is flagged low-yield,
-    else 2 if one is offline, else 0."""
-    codes = {STATE_EXIT_CODES[h.state] for h in report}
+    else 2 if one is offline, else 0. A `local_only` source counts as never run (1) when the
+    database holds live runs (`live_history`), and as nothing wrong in a demo or test database."""
+    codes = {
+        1 if h.state == "local_only" and live_history else STATE_EXIT_CODES[h.state] for h in report
+    }
     for code in (1, 3, 2):
         if code in codes:
             return code

@@ -18,8 +18,10 @@ the stats: the run ends `error` with that reason (crawler/extensions.py).
 
 from itemadapter import ItemAdapter
 from scrapy import signals
+from scrapy.exceptions import DropItem
 from twisted.internet import task
 
+from crawler.store.notices import StoreWriteError
 from crawler.store.session import StoreSession
 
 
@@ -56,7 +58,10 @@ class StorePipeline:
         self.crawler.spider.logger.error("Store: %s", reason)
 
     def process_item(self, record: dict) -> dict:
-        self.session.save(record)
+        try:
+            self.session.save(record)
+        except StoreWriteError as error:  # logged once per lost batch by _failed
+            raise DropItem(f"not stored: {error}") from None
         return record
 
     def item_dropped(self, item, response, exception, spider=None):

@@ -18,7 +18,8 @@
   where a page tells the total (CA's pager, Maine's list), a share and time estimate.
 
 Exit codes: those of `scrapy crawl` (0 healthy, 1 broke or stopped early, 2 offline); 75 when
-a backfill of the same source is already running.
+a backfill of the same source is already running; 2 also for a database path that cannot be
+opened or written, 1 for a damaged database file (crawler/store/checks.py).
 """
 
 import logging
@@ -34,6 +35,7 @@ from crawler import sources
 from crawler.extensions import DEFAULT_PROGRESS_SECONDS, STATUS_EXIT_CODES
 from crawler.lock import EXIT_LOCKED, LockHeldError, ProcessLock, backfill_lock_path, data_dir
 from crawler.runner import Job, run_ids_of, run_jobs, run_rows, summary_table
+from crawler.store.checks import refusal
 
 logger = logging.getLogger(__name__)
 
@@ -146,6 +148,11 @@ class Command(ScrapyCommand):
         if opts.base_url and not opts.base_url.startswith(("http://", "https://")):
             raise UsageError("--base-url wants http(s)://host[:port][/prefix]")
         db_path = self.settings.get("BREACH_DB_PATH")
+        refused = refusal(db_path)  # before the lock and any crawl: nothing written
+        if refused:
+            self.exitcode, message = refused
+            print(message, file=sys.stderr)
+            return
         try:
             lock = ProcessLock(backfill_lock_path(db_path, source.spider)).acquire()
         except LockHeldError as held:

@@ -5,10 +5,13 @@ early); 2 it reported itself offline. Scrapy's own crawl exits 0 in all of these
 which would let a scheduled job fail silently.
 """
 
+import sys
+
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
 from crawler.extensions import STATUS_EXIT_CODES
+from crawler.store.checks import refusal
 
 
 class Command(ScrapyCrawlCommand):
@@ -18,6 +21,10 @@ class Command(ScrapyCrawlCommand):
     def run(self, args, opts) -> None:
         if len(args) != 1:
             raise UsageError("give exactly one spider name")
+        if refused := refusal(self.settings.get("BREACH_DB_PATH")):  # crawler/store/checks.py
+            self.exitcode, message = refused
+            print(message, file=sys.stderr)
+            return
         crawler = self._create_crawler(args[0])
         self.crawler_process.crawl(crawler, **opts.spargs)
         self.crawler_process.start()

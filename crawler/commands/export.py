@@ -5,7 +5,9 @@
 Without `--since`, the export continues the named cursor (default: the kind's name), so a
 daily `scrapy export -o ...` gives each new record once. Columns, quoting and safety rules:
 crawler/exporting.py and docs/OPERATIONS.md. Exit codes: 0 written (also with 0 rows),
-1 the output closed early (cursor not moved), 2 usage error.
+1 the output closed early (cursor not moved) or the database is damaged, 2 usage error
+(including a database path that cannot be opened). `running` rows whose process is gone are
+closed as `killed` first, so they no longer hold the export back (crawler/store/runs.py).
 """
 
 import sys
@@ -17,7 +19,9 @@ from scrapy.exceptions import UsageError
 
 from crawler import exporting
 from crawler.lock import data_dir
+from crawler.store.checks import refusal
 from crawler.store.db import connect
+from crawler.store.runs import close_killed_runs
 
 
 def default_output(db_path: str, name: str) -> Path:
@@ -65,7 +69,15 @@ class Command(ScrapyCommand):
         if output == "-":
             # UTF-8 whatever the locale says, and no newline translation (csv writes CRLF).
             sys.stdout.reconfigure(encoding="utf-8", newline="")
+        refused = refusal(db_path)
+        if refused:
+            self.exitcode, message = refused
+            print(message, file=sys.stderr)
+            return
         db = connect(db_path)
+        killed = close_killed_runs(db, db_path, closed_by="scrapy export")
+        if killed:
+            print(f"Closed as killed (process gone): run(s) {killed}", file=sys.stderr)
         try:
             result = exporting.export(db, opts.kind, output, since=since, name=name)
         except exporting.ExportError as error:

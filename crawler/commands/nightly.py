@@ -7,7 +7,9 @@ slow source cannot eat the whole night, and time a quick source leaves goes to t
 
 Exit codes: 0 every source healthy; 1 a source broke (errors, changed layout, stopped early,
 including by the time cap); 2 a source reported itself offline (and none broke); 75 another
-nightly holds the lock; 2 also for a usage error (Scrapy's own convention).
+nightly holds the lock; 2 also for a usage error (Scrapy's own convention), including a
+database path that cannot be opened or written; 1 also for a damaged database file (refused
+before anything is written: crawler/store/checks.py).
 """
 
 import sys
@@ -19,6 +21,7 @@ from scrapy.exceptions import UsageError
 from crawler import sources
 from crawler.lock import EXIT_LOCKED, LockHeldError, ProcessLock, nightly_lock_path
 from crawler.runner import Job, exit_code, run_ids_of, run_jobs, run_rows, summary_table
+from crawler.store.checks import refusal
 
 DEFAULT_MAX_MINUTES = 240.0
 # A source is never given less than this, even when earlier ones used up the cap: it still
@@ -70,6 +73,11 @@ class Command(ScrapyCommand):
         except sources.UnknownSourceError as error:
             raise UsageError(str(error)) from None
         db_path = self.settings.get("BREACH_DB_PATH")
+        refused = refusal(db_path)  # before the lock and any crawl: nothing written
+        if refused:
+            self.exitcode, message = refused
+            print(message, file=sys.stderr)
+            return
         lock = ProcessLock(nightly_lock_path(db_path))
         try:
             lock.acquire()

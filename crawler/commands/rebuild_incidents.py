@@ -4,13 +4,15 @@ The answer equals what incremental attachment during crawls produces, so this is
 run at any time (after a change to the matching rules or the alias table, for example).
 """
 
+import sys
 import time
 from typing import ClassVar
 
 from scrapy.commands import ScrapyCommand
 
 from crawler.matching.incidents import rebuild_incidents
-from crawler.store.db import DEFAULT_DB_PATH, connect
+from crawler.store.checks import refusal
+from crawler.store.db import DEFAULT_DB_PATH, connect, immediate
 
 
 class Command(ScrapyCommand):
@@ -29,9 +31,15 @@ class Command(ScrapyCommand):
 
     def run(self, args, opts) -> None:
         path = opts.db_path or self.settings.get("BREACH_DB_PATH") or DEFAULT_DB_PATH
+        refused = refusal(path)
+        if refused:
+            self.exitcode, message = refused
+            print(message, file=sys.stderr)
+            return
         db = connect(path)
         started = time.perf_counter()
-        stats = rebuild_incidents(db)
+        with immediate(db):  # waits for a crawl's batch instead of failing
+            stats = rebuild_incidents(db)
         elapsed = time.perf_counter() - started
         print(
             f"{path}: {stats.notices} notices -> {stats.incidents} incidents "

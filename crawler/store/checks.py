@@ -115,3 +115,15 @@ def preflight(path: str | Path) -> None:
     """Everything a command checks before it crawls into `path` (either error may be raised)."""
     usable_path(path)
     check_file(path)
+
+
+def refusal(path: str | Path) -> tuple[int, str] | None:
+    """(exit code, one-line message) when a command must not use the database at `path`:
+    2 for a path that cannot be opened or written (a usage error), 1 for a damaged file."""
+    try:
+        preflight(path)
+    except DatabaseUnusableError as error:
+        return 2, str(error)
+    except DatabaseDamagedError as error:
+        return 1, str(error)
+    return None
