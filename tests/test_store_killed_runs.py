@@ -27,7 +27,8 @@ def kill_a_crawl_half_way(server, db) -> int:
     deadline = time.monotonic() + 60
     try:
         while True:
-            assert proc.poll() is None and time.monotonic() < deadline
+            assert proc.poll() is None
+            assert time.monotonic() < deadline
             if db.exists():
                 try:
                     if rows(db, "select count(*) n from notices")[0]["n"] >= 10:
@@ -60,7 +61,8 @@ def test_health_closes_a_killed_run_and_the_export_then_goes_on(slow_portal, tmp
     assert result.returncode == 1, result  # the latest nightly was killed: failing
     (run,) = rows(db, "select * from crawl_runs")
     assert run["source_status"] == "killed"
-    assert "process gone" in run["status_reason"] and run["finished_at"]
+    assert "process gone" in run["status_reason"]
+    assert run["finished_at"]
     out = tmp_path / "n.csv"
     result = scrapy_command(
         ["export", "--kind", "notices", "--since", "2000-01-01", "-o", str(out)], db
