@@ -109,8 +109,9 @@ def test_two_crawls_of_different_sources_on_one_new_database_both_finish(tmp_pat
     ca_site = ca.CASite(ca.build_notices(ca.load_real_rows()[:250]))
     me_site = me.demo_site(count=120)
     with PortalServer([ca_site, me_site]) as server:
-        # Slow enough that the two crawls overlap for seconds, committing all the while.
-        server.add_fault(r"/ecrime/databreach/reports/", "delay", times=-1, seconds=0.01)
+        # Detail pages slow enough that both crawls store notices for seconds, side by side.
+        server.add_fault(r"/ecrime/databreach/reports/", "delay", times=-1, seconds=0.3)
+        server.add_fault(r"/[0-9a-f-]{36}\.s?html", "delay", times=-1, seconds=0.6)
         crawls = [
             start_crawl("ca_ag", server.base_url("/ca"), db),
             start_crawl("me_ag", server.base_url("/me"), db),

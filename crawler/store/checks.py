@@ -111,10 +111,22 @@ def check_file(path: str | Path) -> None:
         raise DatabaseDamagedError(path, problems)
 
 
+# Files found sound by this process: a nightly checks once, not once per source.
+_CHECKED: set[Path] = set()
+
+
+def check_file_once(path: str | Path) -> None:
+    """`check_file`, skipped when this process already found the file sound."""
+    resolved = Path(path).resolve()
+    if resolved not in _CHECKED:
+        check_file(path)
+        _CHECKED.add(resolved)
+
+
 def preflight(path: str | Path) -> None:
     """Everything a command checks before it crawls into `path` (either error may be raised)."""
     usable_path(path)
-    check_file(path)
+    check_file_once(path)
 
 
 def refusal(path: str | Path) -> tuple[int, str] | None:

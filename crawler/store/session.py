@@ -19,22 +19,17 @@ Opening the session refuses a damaged file (`PRAGMA quick_check`) before anythin
 
 from pathlib import Path
 
-from crawler.store.checks import check_file
+from crawler.store.checks import check_file_once
 from crawler.store.db import connect
 from crawler.store.notices import DEFAULT_BATCH_SECONDS, NoticeStore
 
 DEFAULT_BATCH_SIZE = 500
-# Files already checked by this process: a nightly opens one session per source.
-_CHECKED: set[Path] = set()
 
 
 class StoreSession:
     def __init__(self, db_path, batch_size: int = 1, batch_seconds=DEFAULT_BATCH_SECONDS):
         self.path = Path(db_path)
-        resolved = self.path.resolve()
-        if resolved not in _CHECKED:
-            check_file(self.path)  # raises DatabaseDamagedError, nothing written
-            _CHECKED.add(resolved)
+        check_file_once(self.path)  # raises DatabaseDamagedError before anything is written
         self.db = connect(self.path)
         self.store = NoticeStore(self.db, batch_size=batch_size, batch_seconds=batch_seconds)
         self.run_id: int | None = None
