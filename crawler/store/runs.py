@@ -1,8 +1,8 @@
 """`crawl_runs` rows and the liveness of the process behind a `running` row.
 
 Each crawl holds an exclusive lock (crawler/lock.py: released by the kernel when the process
-ends, SIGKILL included) on `<data>/locks/run-<id>.lock` from before its row is committed until
-after the row is closed. So a `running` row whose lock can be taken belongs to a process that
+ends, SIGKILL included) on `<data>/locks/<database file name>-run-<id>.lock` from before its row
+is committed until after the row is closed. So a `running` row whose lock can be taken belongs to a process that
 is gone: `close_killed_runs` marks it `killed` (the next crawl does it as it opens, `scrapy
 health` and `scrapy export` before they read), and exports stop being held back by it.
 """
@@ -14,7 +14,8 @@ from crawler.store.db import immediate, now_iso
 
 
 def run_lock_path(db_path: str | Path, run_id: int) -> Path:
-    return data_dir(db_path) / "locks" / f"run-{run_id}.lock"
+    """Named after the database file too: two databases may share a folder (and run ids)."""
+    return data_dir(db_path) / "locks" / f"{Path(db_path).name}-run-{run_id}.lock"
 
 
 def open_run(db, db_path: str | Path, row: dict) -> tuple[int, ProcessLock]:
