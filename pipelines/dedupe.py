@@ -6,8 +6,10 @@ store's outcome for the item is handed over explicitly (`session.outcome_of`).
 """
 
 from itemadapter import ItemAdapter
+from scrapy.exceptions import DropItem
 
 from crawler.store.attaching import DEFAULT_BULK_AFTER, DEFAULT_BULK_SECONDS, IncidentAttacher
+from crawler.store.notices import StoreWriteError
 from crawler.store.session import StoreSession
 
 
@@ -48,7 +50,10 @@ class DedupePipeline:
         if notice_id is None:
             stats.inc_value("breach/incidents/no_notice_id")
             return item
-        done = self.attacher.attach(notice_id, self.session.outcome_of(notice_id))
+        try:
+            done = self.attacher.attach(notice_id, self.session.outcome_of(notice_id))
+        except StoreWriteError as error:  # its batch, this notice included, was rolled back
+            raise DropItem(f"not stored: {error}") from None
         if done == "attached":
             stats.inc_value("breach/incidents/attached")
         elif done == "not_stored":

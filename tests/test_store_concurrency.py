@@ -131,3 +131,21 @@ def test_two_crawls_of_different_sources_on_one_new_database_both_finish(tmp_pat
     # The two crawls did overlap: each one's run started before the other's ended.
     spans = rows(db, "select started_at, finished_at from crawl_runs order by id")
     assert spans[1]["started_at"] <= spans[0]["finished_at"]
+
+
+def test_a_writer_locked_out_past_the_timeout_records_the_failure_and_recovers(tmp_path):
+    db_path = tmp_path / "t.db"
+    db = connect(db_path)
+    db.conn.execute("pragma busy_timeout = 200")  # instead of 60 s, for the test
+    failures = []
+    store = NoticeStore(db, batch_size=1, on_failure=lambda reason, lost: failures.append(reason))
+    other = sqlite3.connect(db_path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    with pytest.raises(StoreWriteError, match="database is locked"):
+        store.save(record(1))
+    assert failures == ["database write failed (database is locked); 0 record(s) not stored"]
+    assert not db.conn.in_transaction
+    other.execute("ROLLBACK")
+    assert store.save(record(2)) == "new"
+    assert store.committed == {"new": 1}
+    other.close()

@@ -103,7 +103,11 @@ class NoticeStore:
         Used for each notice, and by other crawl-time writers on this connection (the dedupe
         stage), so that they too hold the write lock from the start of the batch."""
         if not self.db.conn.in_transaction:
-            self.db.conn.execute("BEGIN IMMEDIATE")  # waits up to the busy timeout
+            try:
+                self.db.conn.execute("BEGIN IMMEDIATE")  # waits up to the busy timeout
+            except sqlite3.Error as error:  # still locked after it, or the file is unusable
+                self._abort(error)
+                raise StoreWriteError(self.failures[-1]) from error
             self._batch_opened = time.monotonic()
         try:
             with self.db.atomic():  # a savepoint: a refused notice is rolled back alone
