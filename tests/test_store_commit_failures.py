@@ -22,7 +22,7 @@ def crawl_with_file_size_limit(db, base_url: str, limit: int) -> subprocess.Comp
     env = {**os.environ, "BREACH_DB_PATH": str(db), "BREACH_LOG_LEVEL": "INFO"}
     return subprocess.run(
         [sys.executable, "-m", "scrapy", "crawl", "ca_ag", "-a", f"base_url={base_url}",
-         "-s", "FEEDS={}"],
+         "-s", "FEEDS={}", "-s", "BREACH_STORE_BATCH_SECONDS=60"],  # one batch, at the end
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=180, check=False,
         preexec_fn=limit_file_size,
     )  # fmt: skip

@@ -83,7 +83,7 @@ def test_a_backup_taken_during_a_crawl_is_consistent_and_restores(crawled, tmp_p
     db = tmp_path / "b.db"
     site = ca.CASite(ca.build_notices(ca.load_real_rows()[:80]))
     with PortalServer([site]) as server:
-        server.add_fault(DETAIL, "delay", times=-1, seconds=1.0)
+        server.add_fault(DETAIL, "delay", times=-1, seconds=2.0)
         env = {**os.environ, "BREACH_DB_PATH": str(db), "BREACH_LOG_LEVEL": "INFO"}
         crawl = subprocess.Popen(
             [sys.executable, "-m", "scrapy", "crawl", "ca_ag", "-a",
