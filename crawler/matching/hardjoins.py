@@ -6,7 +6,8 @@
   the year or the month differs and the rest is equal ("06/01/2018" vs "2016-06-01"), or day
   and month are swapped. Only when the typo is provable: the notice's breach starts after its
   own report (flagged `breach_after_report`, the flag stays on the notice), or the two notices
-  are filings of one breach to two states within `FILED_TOGETHER_DAYS`.
+  are filings to two states within `TYPO_FILED_TOGETHER_DAYS`. After the correction the dates
+  may differ by `BREACH_GAP_DAYS` ("11/20/2020" reported 05/01/2020 vs "11/19/2019").
 - `same_day_shared_word`: identical day-precision breach dates, filed within
   `FILED_TOGETHER_DAYS` of each other, and a distinctive word shared by the names
   ("R.T. Jones Capital Management Equities" / "R.T. Jones Capital Equities Management").
@@ -27,8 +28,11 @@ from crawler.matching.rules import (
     same_entity_dates,
 )
 
-# A notice whose breach starts after its report is compared with notices filed this close.
-TYPO_FILED_WITHIN_DAYS = 30
+# Filings of one breach to two states are at most this far apart to be compared for a typo.
+TYPO_FILED_TOGETHER_DAYS = 30
+# A notice whose breach starts after its own report (an impossible date) is compared with
+# notices filed this close (the repeat-filing window of the date rules).
+TYPO_FILED_WITHIN_DAYS = 90
 # A year typo is off by at most this many years ("2016" for "2018").
 TYPO_MAX_YEARS = 2
 
@@ -42,14 +46,28 @@ def name_variants(a: NoticeFacts, b: NoticeFacts, stats: KeyStats) -> Match | No
     return same_day_word(a, b, stats)
 
 
+def _corrections(x: date, y: date) -> list[date]:
+    """`x` with one field changed toward `y`: the year, the month, or day and month swapped."""
+    found = []
+    for fields in (
+        {"year": y.year} if 0 < abs(x.year - y.year) <= TYPO_MAX_YEARS else None,
+        {"month": y.month} if x.month != y.month else None,
+        {"month": x.day, "day": x.month} if x.day <= 12 and x.day != x.month else None,
+    ):
+        if fields is None:
+            continue
+        try:
+            found.append(x.replace(**fields))
+        except ValueError:
+            continue  # 29 February, or a day the month does not have
+    return found
+
+
 def _one_field_apart(x: date, y: date) -> bool:
-    if x == y:
-        return False
-    if (x.month, x.day) == (y.month, y.day):
-        return abs(x.year - y.year) <= TYPO_MAX_YEARS
-    if (x.year, x.day) == (y.year, y.day):
-        return True
-    return x.year == y.year and (x.month, x.day) == (y.day, y.month)
+    """Dates that agree (within BREACH_GAP_DAYS) once one field of `x` is corrected."""
+    if abs((x - y).days) <= BREACH_GAP_DAYS:
+        return False  # they agree as published: no typo to speak of
+    return any(abs((c - y).days) <= BREACH_GAP_DAYS for c in _corrections(x, y))
 
 
 def _day_dates(facts: NoticeFacts) -> list[date]:
@@ -75,7 +93,7 @@ def date_typo(a: NoticeFacts, b: NoticeFacts) -> Match | None:
     filed_apart = notice_gap(a, b)
     if filed_apart is None:
         return None
-    together = a.source != b.source and filed_apart <= FILED_TOGETHER_DAYS
+    together = a.source != b.source and filed_apart <= TYPO_FILED_TOGETHER_DAYS
     provable = together or (
         filed_apart <= TYPO_FILED_WITHIN_DAYS and (_after_own_report(a) or _after_own_report(b))
     )
@@ -83,7 +101,7 @@ def date_typo(a: NoticeFacts, b: NoticeFacts) -> Match | None:
         return None
     for x in days_a:
         for y in days_b:
-            if _one_field_apart(x, y):
+            if _one_field_apart(x, y) or _one_field_apart(y, x):
                 return Match(RULE_DATE_TYPO, 0.9, "link", True, filed_apart)
     return None
 

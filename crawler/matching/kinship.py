@@ -9,7 +9,7 @@ evidence, does not make A and C one entity by itself.
 
 from rapidfuzz.distance import Indel
 
-from crawler.matching.evidence import KeyStats, same_words, shared_distinctive_words
+from crawler.matching.evidence import KeyStats, compact, same_words, shared_distinctive_words
 from crawler.matching.rules import FUZZY_LINK_SCORE, NoticeFacts
 
 REASON_UNRELATED = "names unrelated: no alias, d/b/a, acronym or formerly link between them"
@@ -25,10 +25,12 @@ def names_close(main_a: str, main_b: str, stats: KeyStats) -> bool:
 
 
 def _alias_components(members: list[NoticeFacts], ties, stats: KeyStats) -> dict[str, str]:
-    """Union-find over keys: keys one notice gives together, and cited pairs' main names."""
+    """Union-find over keys (without spaces): keys one notice gives together, and cited
+    pairs' main names."""
     parent: dict[str, str] = {}
 
     def find(key: str) -> str:
+        key = compact(key)  # "coffee am" and the d/b/a "CoffeeAM" are one name
         parent.setdefault(key, key)
         while parent[key] != key:
             parent[key] = parent[parent[key]]
@@ -50,7 +52,7 @@ def _alias_components(members: list[NoticeFacts], ties, stats: KeyStats) -> dict
                 join(main, key)
     for x, y in ties:
         join(x, y)
-    return {key: find(key) for key in list(parent)}
+    return {key: find(key) for facts in members for key in facts.keys}
 
 
 def unrelated_pairs(

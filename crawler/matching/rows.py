@@ -11,7 +11,7 @@ from crawler.matching.rules import NoticeFacts, day
 NOTICE_COLUMNS = (
     "id", "source", "source_kind", "entity_name", "breach_start", "breach_end",
     "breach_precision", "reported_date", "notification_dates", "cites", "status",
-    "total_affected", "residents_affected", "residents_state", "first_seen_at", "raw", "flags",
+    "total_affected", "residents_affected", "residents_state", "first_seen_at", "raw", "flags", "discovered_date",
 )  # fmt: skip
 # Flags of the clean stage that cast doubt on a notice's dates (pipelines/clean.py).
 DATE_FLAG_PREFIXES = ("future_date:", "breach_after_report")
@@ -74,6 +74,7 @@ def facts_from_row(row: dict) -> NoticeFacts:
         ),
         former=names.former,
         date_flags=date_flags(row, start, reported),
+        discovered=day(row.get("discovered_date")),
     )
 
 

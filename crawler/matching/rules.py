@@ -104,6 +104,8 @@ class NoticeFacts:
     former: frozenset = field(default_factory=frozenset)
     # Doubts about the notice's dates ("breach_after_report", "future_date:breach_end").
     date_flags: tuple[str, ...] = ()
+    # When the entity discovered the breach (ordinal), if published.
+    discovered: int | None = None
 
     @property
     def dated(self) -> bool:
@@ -171,6 +173,16 @@ def _reported_after_breach(undated: NoticeFacts, dated: NoticeFacts) -> bool:
     )
 
 
+def _discovered_after_report(undated: NoticeFacts, other: NoticeFacts) -> bool:
+    # A breach discovered after the other notice was filed is not the breach it told of.
+    return (
+        not undated.dated
+        and undated.discovered is not None
+        and other.reported is not None
+        and undated.discovered > other.reported
+    )
+
+
 def breach_dates_agree(a: NoticeFacts, b: NoticeFacts, gap: int) -> bool:
     """Breach periods `gap` days apart tell of one breach (see BREACH_GAP_DAYS)."""
     if gap <= BREACH_GAP_DAYS:
@@ -196,6 +208,8 @@ def _dates_agree(a: NoticeFacts, b: NoticeFacts, report_window: int) -> tuple[bo
         report_window = min(report_window, BOTH_UNDATED_WINDOW_DAYS)
     if distance is None or distance > report_window:
         return False, distance or 0, False
+    if _discovered_after_report(a, b) or _discovered_after_report(b, a):
+        return False, distance, False
     if a.dated and not _reported_after_breach(b, a):
         return False, distance, False
     if b.dated and not _reported_after_breach(a, b):
