@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator
 from datetime import date
 from itertools import combinations
 
-from crawler.matching.evidence import KeyStats, compact
+from crawler.matching.evidence import KeyStats, variants
 from crawler.matching.rules import FUZZY_MIN_LENGTH, Match, NoticeFacts, compare
 
 AFFIX_LENGTH = 5
@@ -64,12 +64,8 @@ def _fuzzy_buckets(facts: NoticeFacts, margin: int) -> Iterator[tuple]:
                 yield ("r", *affix, year)
 
 
-def _variant_keys(facts: NoticeFacts) -> set[str]:
-    found = set()
-    for key in facts.keys:
-        found.add(compact(key))
-        found.add(" ".join(sorted(key.split())))
-    return found
+def _variant_keys(facts: NoticeFacts) -> frozenset[str]:
+    return facts.variants or variants(facts.keys)
 
 
 def _day_bucket(facts: NoticeFacts) -> int | None:

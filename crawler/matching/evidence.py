@@ -162,6 +162,16 @@ def compact(key: str) -> str:
     return key.replace(" ", "")
 
 
+def variants(keys: tuple[str, ...]) -> frozenset[str]:
+    """Every key without spaces, and with its words sorted: equal variants mean `same_words`."""
+    found = set()
+    for key in keys:
+        found.add(compact(key))
+        if " " in key:
+            found.add("|".join(sorted(key.split())))
+    return frozenset(found)
+
+
 def same_words(key_a: str, key_b: str) -> bool:
     """Equal without spaces, or the same words in another order."""
     if compact(key_a) == compact(key_b):

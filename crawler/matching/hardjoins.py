@@ -39,10 +39,11 @@ TYPO_MAX_YEARS = 2
 
 def name_variants(a: NoticeFacts, b: NoticeFacts, stats: KeyStats) -> Match | None:
     """Space-insensitive names with agreeing (or provably mistyped) dates; else same day."""
-    for key_a in a.keys:
-        for key_b in b.keys:
-            if key_a != key_b and same_words(key_a, key_b) and not stats.common(key_a):
-                return same_entity_dates(a, b, RULE_SPACES) or date_typo(a, b)
+    if not a.variants.isdisjoint(b.variants):
+        for key_a in a.keys:
+            for key_b in b.keys:
+                if key_a != key_b and same_words(key_a, key_b) and not stats.common(key_a):
+                    return same_entity_dates(a, b, RULE_SPACES) or date_typo(a, b)
     return same_day_word(a, b, stats)
 
 

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Iterator
 import sqlite_utils
 
 from crawler.matching.entities import amended_notice_date, entity_names
+from crawler.matching.evidence import variants
 from crawler.matching.rules import NoticeFacts, day
 
 NOTICE_COLUMNS = (
@@ -75,6 +76,7 @@ def facts_from_row(row: dict) -> NoticeFacts:
         former=names.former,
         date_flags=date_flags(row, start, reported),
         discovered=day(row.get("discovered_date")),
+        variants=variants(names.keys),
     )
 
 

@@ -106,6 +106,8 @@ class NoticeFacts:
     date_flags: tuple[str, ...] = ()
     # When the entity discovered the breach (ordinal), if published.
     discovered: int | None = None
+    # The keys without spaces and with sorted words (evidence.variants), for the spacing rule.
+    variants: frozenset = field(default_factory=frozenset)
 
     @property
     def dated(self) -> bool:
@@ -228,8 +230,6 @@ def compare(a: NoticeFacts, b: NoticeFacts, stats: KeyStats = NO_STATS) -> Match
     Returns:
         A `Match` naming the rule, or None when no rule applies.
     """
-    from crawler.matching import hardjoins  # the hard joins build on this module
-
     if b.id in a.cites or a.id in b.cites:
         return Match(RULE_CITES, 1.0, "link", a.dated and b.dated, 0)
     if not a.keys or not b.keys:
@@ -240,8 +240,8 @@ def compare(a: NoticeFacts, b: NoticeFacts, stats: KeyStats = NO_STATS) -> Match
             return Match(RULE_AMENDS, 1.0, "link", a.dated and b.dated, 0)
         renamed = all(k in a.former or k in b.former for k in shared) and a.keys[0] != b.keys[0]
         match = same_entity_dates(a, b, RULE_FORMERLY if renamed else None)
-        return match or hardjoins.date_typo(a, b)
-    return hardjoins.name_variants(a, b, stats) or _fuzzy(a, b)
+        return match or _hardjoins.date_typo(a, b)
+    return _hardjoins.name_variants(a, b, stats) or _fuzzy(a, b)
 
 
 def same_entity_dates(a: NoticeFacts, b: NoticeFacts, rule: str | None = None) -> Match | None:
@@ -286,3 +286,7 @@ def _fuzzy(a: NoticeFacts, b: NoticeFacts) -> Match | None:
     if score >= FUZZY_REVIEW_SCORE:
         return Match(RULE_FUZZY, round(score / 100, 4), "review", dated, distance)
     return None
+
+
+# The hard joins build on the definitions above; imported last so both modules can load.
+from crawler.matching import hardjoins as _hardjoins  # noqa: E402
