@@ -282,3 +282,25 @@ def test_a_flagged_date_does_not_set_the_incident_bounds(db):
     assert json.loads(lone[1])["flagged_fields"] == ["breach_start", "breach_end"]
     clean = db.execute("select count(*) from incidents where date_flags is null").fetchone()[0]
     assert clean == 0
+
+
+def test_a_key_turning_common_re_clusters_what_it_had_joined(tmp_path):
+    # Two franchisees trading as one brand join through it; the third makes the brand common
+    # (carried by three different main names), so the first two are split again: attaching
+    # one by one gives what a rebuild gives.
+    rows = [
+        notice_row(f"ca_ag:gh-{n}", f"{owner} d/b/a Gardena Honda", breach_dates=["2025-06-01"],
+                   reported_date="2025-08-21")
+        for n, owner in enumerate(["DWWGH LLC", "Norm Reeves LLC", "Hooman Enterprises"])
+    ]  # fmt: skip
+    attached = connect(tmp_path / "attached.db")
+    for number, row in enumerate(rows):
+        insert_notices(attached, [row])
+        attach_notice(attached, row["id"])
+        if number == 1:
+            assert len(groups(attached)) == 1
+    rebuilt = connect(tmp_path / "rebuilt.db")
+    insert_notices(rebuilt, rows)
+    rebuild_incidents(rebuilt)
+    assert groups(attached) == groups(rebuilt) == {frozenset({r["id"]}) for r in rows}
+    assert snapshot(attached) == snapshot(rebuilt)
