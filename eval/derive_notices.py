@@ -39,6 +39,7 @@ KNOWN_CA_IDS = {
 FIELDS = ("notice_id", "source", "entity_name", "breach_dates", "reported_date",
           "notification_dates", "discovered_date", "total_affected", "residents_affected",
           "residents_state", "cites", "raw_breach_text")  # fmt: skip
+_CLAUSE_WORDS = re.compile(r"[()]|\b(?:discovered|informed of breach on|disc\.?|on)\b", re.I)
 _DISCOVERED = re.compile(r"\(?\s*(?:discovered|informed of breach on|disc\.?)\b[^)]*\)?", re.I)
 
 
@@ -112,8 +113,11 @@ def me_legacy_rows():
         breach_text = breach if isinstance(breach, datetime) else str(breach or "")
         discovered = []
         if isinstance(breach_text, str):
+            # The clause's words and parentheses out first: the date parser reads dates only.
             discovered = [
-                iso for m in _DISCOVERED.finditer(breach_text) for iso in iso_list(m.group())
+                iso
+                for m in _DISCOVERED.finditer(breach_text)
+                for iso in iso_list(_CLAUSE_WORDS.sub(" ", m.group()))
             ]
             breach_text = _DISCOVERED.sub(" ", breach_text)
         reported = iso_list(notified)

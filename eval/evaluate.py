@@ -5,7 +5,10 @@ Loads eval/labelled_notices.csv into a temporary database (crawler.store.db.conn
 same rebuild the `scrapy rebuild-incidents` command runs, and compares the incidents with the
 labels pair by pair: a true positive is a pair of notices in one incident and one label.
 
-Run: .venv/bin/python eval/evaluate.py [--errors]
+The grown set (`--grown`) adds the groups of eval/label_additions.tsv, read from
+eval/all_notices.csv: the cases `scrapy check_incidents` showed on the full real data.
+
+Run: .venv/bin/python eval/evaluate.py [--grown] [--errors]
 """
 
 import argparse
@@ -49,6 +52,31 @@ def load_labelled(path: Path = LABELLED) -> list[dict]:
         return list(csv.DictReader(handle))
 
 
+ADDITIONS = Path(__file__).with_name("label_additions.tsv")
+
+
+def load_grown(path: Path = LABELLED, additions: Path = ADDITIONS) -> list[dict]:
+    """The labelled set plus the read groups of `additions` (rows from all_notices.csv).
+
+    Raises:
+        SystemExit: on an unknown notice, or one already labelled in the base set.
+    """
+    labelled = load_labelled(path)
+    known = {item["notice_id"] for item in labelled}
+    with ALL_NOTICES.open(encoding="utf-8", newline="") as handle:
+        every = {row["notice_id"]: row for row in csv.DictReader(handle)}
+    for number, line in enumerate(additions.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        group, notice_id, label = line.split("\t")
+        if notice_id not in every or notice_id in known:
+            raise SystemExit(f"{additions.name}:{number}: {notice_id} unknown or labelled twice")
+        known.add(notice_id)
+        if label != "X":
+            labelled.append({**every[notice_id], "incident_label": f"added:{group}/{label}"})
+    return labelled
+
+
 ALL_NOTICES = Path(__file__).with_name("all_notices.csv")
 
 
@@ -82,9 +110,9 @@ def _pairs(groups: dict[str, list[str]]) -> set[tuple[str, str]]:
     return {pair for ids in groups.values() for pair in combinations(sorted(ids), 2)}
 
 
-def evaluate(path: Path = LABELLED) -> Scores:
-    """Run the matcher on the labelled set and score it."""
-    labelled = load_labelled(path)
+def evaluate(path: Path = LABELLED, grown: bool = False) -> Scores:
+    """Run the matcher on the labelled set (with the additions when `grown`) and score it."""
+    labelled = load_grown(path) if grown else load_labelled(path)
     with tempfile.TemporaryDirectory() as tmp:
         db = connect(Path(tmp) / "eval.db")
         insert_notices(db, notice_rows(labelled))
@@ -122,15 +150,17 @@ def evaluate(path: Path = LABELLED) -> Scores:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--errors", action="store_true", help="list wrong and missed pairs")
+    parser.add_argument("--grown", action="store_true", help="add eval/label_additions.tsv")
     args = parser.parse_args()
-    scores = evaluate()
+    scores = evaluate(grown=args.grown)
     print(f"notices {scores.notices}, incidents {scores.incidents}, "
           f"true pairs {scores.true_pairs} (hard joins {scores.hard_join_pairs}), "
           f"same-key pairs that must stay apart {scores.hard_split_pairs}")  # fmt: skip
     print(f"precision {scores.precision:.4f}  recall {scores.recall:.4f}  F1 {scores.f1:.4f}  "
           f"({scores.correct_pairs} correct of {scores.predicted_pairs} predicted pairs)")  # fmt: skip
     if args.errors:
-        labelled = {item["notice_id"]: item for item in load_labelled()}
+        source = load_grown() if args.grown else load_labelled()
+        labelled = {item["notice_id"]: item for item in source}
         for title, pairs in (
             ("false joins", scores.false_joins),
             ("missed joins", scores.missed_joins),

@@ -5,8 +5,16 @@ import random
 
 import pytest
 
-from crawler.matching.incidents import attach_notice, incident_id_for, rebuild_incidents
+from crawler.matching.clustering import cluster_block
+from crawler.matching.incidents import (
+    attach_notice,
+    facts_from_row,
+    incident_id_for,
+    rebuild_incidents,
+)
+from crawler.matching.kinship import REASON_UNRELATED
 from crawler.matching.loading import insert_notices, notice_row
+from crawler.matching.rules import RULE_BREACH_DATES, Match
 from crawler.store.db import connect
 
 # Real facts (CA export, Maine workbooks, aggregator posts): 17 notices, 9 incidents.
@@ -219,3 +227,80 @@ def test_a_supplement_joins_the_notice_it_names_and_no_other(db):
     (link,) = db.query("select * from incident_links where notice_id = 'me_ag_archive:supplement' "
                        "or matched_notice_id = 'me_ag_archive:supplement'")  # fmt: skip
     assert link["rule"] == "amends_dated_notice"
+
+
+def test_unrelated_names_linked_by_a_junk_key_are_split_and_reviewed():
+    # The chain: the old "email" key linked Tatcha, Genpact and Extreme Reach through
+    # Rand McNally. Whatever rule links them, names with no alias, d/b/a, acronym or formerly
+    # link between them do not make one incident; the doubtful links go to review.
+    rows = [
+        notice_row("me_ag_archive:legacy-694", "Tatcha, LLC (email)", breach_dates=["2017-01-08"], reported_date="2017-05-09"),
+        notice_row("me_ag_archive:legacy-695", "RM Acquisition, LLC d/b/a Rand McNally (Email)", breach_dates=["2016-04-12", "2017-03-02"], reported_date="2017-05-05"),
+        notice_row("ca_ag:csv-3551", "Rand McNally", breach_dates=["2016-04-12", "2017-03-02"], reported_date="2017-05-05"),
+        notice_row("me_ag_archive:legacy-696", "Genpact International, Inc. (email)", breach_dates=["2017-01-12"], reported_date="2017-05-04"),
+    ]  # fmt: skip
+    facts = {r["id"]: facts_from_row(r) for r in rows}
+    junk = Match(RULE_BREACH_DATES, 0.9, "link", True, 4)
+    edges = [
+        ("me_ag_archive:legacy-694", "me_ag_archive:legacy-695", junk),
+        ("me_ag_archive:legacy-695", "me_ag_archive:legacy-696", junk),
+        ("ca_ag:csv-3551", "me_ag_archive:legacy-695", Match(RULE_BREACH_DATES, 1.0, "link", True, 0)),
+    ]  # fmt: skip
+    groups, reviews = cluster_block(facts, edges)
+    assert {frozenset(g.members) for g in groups} == {
+        frozenset({"me_ag_archive:legacy-695", "ca_ag:csv-3551"}),
+        frozenset({"me_ag_archive:legacy-694"}),
+        frozenset({"me_ag_archive:legacy-696"}),
+    }
+    assert {r.reason for r in reviews} == {REASON_UNRELATED}
+    assert len(reviews) == 2
+
+
+def test_a_flagged_date_does_not_set_the_incident_bounds(db):
+    # DaVita's CA filing "11/20/2027, 12/14/2023" (flagged future_date:breach_end by the clean
+    # stage) and a filing of the same breach without the typo.
+    insert_notices(db, [
+        notice_row("ca_ag:sb24-619123", "DaVita Inc.", breach_dates=["2023-12-14", "2027-11-20"],
+                   reported_date="2024-07-03", flags=["future_date:breach_end"]),
+        notice_row("me_ag:davita", "DaVita Inc.", breach_dates=["2023-12-14"], reported_date="2024-07-05"),
+        notice_row("ca_ag:sb24-000001", "Lone Filer LLC", breach_dates=["2026-12-01"], reported_date="2025-01-10"),
+    ])  # fmt: skip
+    rebuild_incidents(db)
+    davita = db.execute(
+        "select breach_start, breach_end, date_flags from incidents where display_name = 'DaVita Inc.'"
+    ).fetchone()
+    assert davita[:2] == ("2023-12-14", "2023-12-14")
+    doubts = json.loads(davita[2])
+    assert doubts["notices"] == {"ca_ag:sb24-619123": ["future_date:breach_end"]}
+    assert doubts["bounds_from_flagged"] is False
+    assert doubts["flagged_fields"] == []
+    # Only a flagged notice gives dates: the bounds come from it, and the row says so.
+    lone = db.execute(
+        "select breach_start, date_flags from incidents where display_name = 'Lone Filer LLC'"
+    ).fetchone()
+    assert lone[0] == "2026-12-01"
+    assert json.loads(lone[1])["flagged_fields"] == ["breach_start", "breach_end"]
+    clean = db.execute("select count(*) from incidents where date_flags is null").fetchone()[0]
+    assert clean == 0
+
+
+def test_a_key_turning_common_re_clusters_what_it_had_joined(tmp_path):
+    # Two franchisees trading as one brand join through it; the third makes the brand common
+    # (carried by three different main names), so the first two are split again: attaching
+    # one by one gives what a rebuild gives.
+    rows = [
+        notice_row(f"ca_ag:gh-{n}", f"{owner} d/b/a Gardena Honda", breach_dates=["2025-06-01"],
+                   reported_date="2025-08-21")
+        for n, owner in enumerate(["DWWGH LLC", "Norm Reeves LLC", "Hooman Enterprises"])
+    ]  # fmt: skip
+    attached = connect(tmp_path / "attached.db")
+    for number, row in enumerate(rows):
+        insert_notices(attached, [row])
+        attach_notice(attached, row["id"])
+        if number == 1:
+            assert len(groups(attached)) == 1
+    rebuilt = connect(tmp_path / "rebuilt.db")
+    insert_notices(rebuilt, rows)
+    rebuild_incidents(rebuilt)
+    assert groups(attached) == groups(rebuilt) == {frozenset({r["id"]}) for r in rows}
+    assert snapshot(attached) == snapshot(rebuilt)

@@ -1,7 +1,9 @@
-"""Deduplication of notices into incidents (issue 5).
+"""Deduplication of notices into incidents (docs/ARCHITECTURE.md, "Matching").
 
-- `entities`: entity-name normalisation into comparison keys (with the alias table);
-- `rules`: the pairwise matching rules, each named and scored;
-- `clustering`: turns the links within one block of related notices into incidents;
-- `incidents`: reads notices from the database, attaches them to incidents, rebuilds.
+- `entities`, `addresses`, `shortnames`: entity names -> comparison keys (with `aliases.tsv`);
+- `evidence`, `kinship`: when two names are one entity (key and word counts, name relations);
+- `rules`, `hardjoins`: the pairwise matching rules, each named and scored;
+- `blocking`: candidate search; `clustering`: the links within one block -> incidents;
+- `rows`, `summary`, `writing`, `cache`: notices in, incident rows out, the kept index;
+- `incidents`: attach and rebuild (the public entry points); `diagnostics`: check_incidents.
 """

@@ -7,7 +7,11 @@ Notices are indexed under
   near-identical names differ in about one word, so they still share a pair of the others;
   long words are the distinctive ones, so buckets stay small without counting frequencies.
   The year narrows a bucket to notices whose dates can agree,
+- each key without spaces and with its words sorted (`same_name_without_spaces`),
+- their breach day, for day-precision single dates (`same_day_shared_word`),
 - the notice ids they cite (citation rule).
+
+The index also keeps `evidence.KeyStats` (how many main names carry each key and word).
 
 Every index entry depends on the notice alone, never on the rest of the data, so the
 candidates of a pair are the same whatever else is stored and in whatever order it came:
@@ -19,6 +23,7 @@ from collections.abc import Iterable, Iterator
 from datetime import date
 from itertools import combinations
 
+from crawler.matching.evidence import KeyStats, variants
 from crawler.matching.rules import FUZZY_MIN_LENGTH, Match, NoticeFacts, compare
 
 AFFIX_LENGTH = 5
@@ -59,6 +64,17 @@ def _fuzzy_buckets(facts: NoticeFacts, margin: int) -> Iterator[tuple]:
                 yield ("r", *affix, year)
 
 
+def _variant_keys(facts: NoticeFacts) -> frozenset[str]:
+    return facts.variants or variants(facts.keys)
+
+
+def _day_bucket(facts: NoticeFacts) -> int | None:
+    single = facts.breach_end is None or facts.breach_end == facts.breach_start
+    if facts.breach_start is None or not single or (facts.breach_precision or "day") != "day":
+        return None
+    return facts.breach_start
+
+
 class MatchIndex:
     """An in-memory index of notices for candidate search."""
 
@@ -67,6 +83,10 @@ class MatchIndex:
         self._by_key: dict[str, set[str]] = defaultdict(set)
         self._by_bucket: dict[tuple, set[str]] = defaultdict(set)
         self._cited_by: dict[str, set[str]] = defaultdict(set)
+        self._by_variant: dict[str, set[str]] = defaultdict(set)
+        self._by_day: dict[int, set[str]] = defaultdict(set)
+        self._by_word: dict[str, set[str]] = defaultdict(set)
+        self.stats = KeyStats()
 
     def __len__(self) -> int:
         return len(self.facts)
@@ -74,8 +94,12 @@ class MatchIndex:
     def __contains__(self, notice_id: str) -> bool:
         return notice_id in self.facts
 
-    def add(self, facts: NoticeFacts) -> None:
-        """Index a notice, replacing any earlier entry with the same id."""
+    def add(self, facts: NoticeFacts) -> set[str]:
+        """Index a notice, replacing any earlier entry with the same id.
+
+        Returns the ids of notices whose matches may have changed beyond this notice's own:
+        those carrying a key or word that this notice made common.
+        """
         if facts.id in self.facts:
             self.remove(facts.id)
         self.facts[facts.id] = facts
@@ -85,6 +109,19 @@ class MatchIndex:
             self._by_bucket[bucket].add(facts.id)
         for cited in facts.cites:
             self._cited_by[cited].add(facts.id)
+        for variant in _variant_keys(facts):
+            self._by_variant[variant].add(facts.id)
+        if (bucket := _day_bucket(facts)) is not None:
+            self._by_day[bucket].add(facts.id)
+        for word in set(facts.keys[0].split()) if facts.keys else ():
+            self._by_word[word].add(facts.id)
+        new_keys, new_words = self.stats.add(facts.keys)
+        affected: set[str] = set()
+        for key in new_keys:
+            affected |= self._by_key[key]
+        for word in new_words:
+            affected |= self._by_word[word]
+        return affected
 
     def add_all(self, notices: Iterable[NoticeFacts]) -> None:
         for facts in notices:
@@ -100,6 +137,13 @@ class MatchIndex:
             self._by_bucket[bucket].discard(notice_id)
         for cited in facts.cites:
             self._cited_by[cited].discard(notice_id)
+        for variant in _variant_keys(facts):
+            self._by_variant[variant].discard(notice_id)
+        if (bucket := _day_bucket(facts)) is not None:
+            self._by_day[bucket].discard(notice_id)
+        for word in set(facts.keys[0].split()) if facts.keys else ():
+            self._by_word[word].discard(notice_id)
+        self.stats.add(facts.keys, step=-1)
 
     def candidates(self, facts: NoticeFacts) -> set[str]:
         """Ids of indexed notices that some rule could match with `facts` (never itself)."""
@@ -109,6 +153,10 @@ class MatchIndex:
         # Buckets are queried one year either side: dates that agree can straddle a new year.
         for bucket in _fuzzy_buckets(facts, margin=1):
             found |= self._by_bucket.get(bucket, set())
+        for variant in _variant_keys(facts):
+            found |= self._by_variant.get(variant, set())
+        if (bucket := _day_bucket(facts)) is not None:
+            found |= self._by_day.get(bucket, set())
         found |= self._cited_by.get(facts.id, set())
         found.update(cited for cited in facts.cites if cited in self.facts)
         found.discard(facts.id)
@@ -118,7 +166,7 @@ class MatchIndex:
         """Every (other notice id, Match) for `facts` among the indexed notices, sorted by id."""
         found = []
         for other_id in sorted(self.candidates(facts)):
-            match = compare(facts, self.facts[other_id])
+            match = compare(facts, self.facts[other_id], self.stats)
             if match is not None:
                 found.append((other_id, match))
         return found

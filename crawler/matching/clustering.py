@@ -18,9 +18,12 @@ they arrived in.
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from crawler.matching.evidence import NO_STATS, KeyStats
+from crawler.matching.kinship import REASON_UNRELATED, unrelated_pairs
 from crawler.matching.rules import (
     RULE_AMENDS,
     RULE_CITES,
+    RULE_DATE_TYPO,
     RULE_RANK,
     Match,
     NoticeFacts,
@@ -63,10 +66,20 @@ class Group:
 class _Clusters:
     """Union-find that keeps the dated members of each cluster for the apart test."""
 
-    def __init__(self, facts: dict[str, NoticeFacts]):
+    def __init__(self, facts: dict[str, NoticeFacts], stats: KeyStats = NO_STATS):
         self.facts = facts
+        self.stats = stats
         self.parent = {notice_id: notice_id for notice_id in facts}
-        self.dated = {nid: [f] if f.dated else [] for nid, f in facts.items()}
+        # A breach dated after the notice's own report is a typo somewhere: such dates do not
+        # keep incidents apart.
+        self.dated = {
+            nid: [f] if f.dated and "breach_after_report" not in f.date_flags else []
+            for nid, f in facts.items()
+        }
+        # Pairs joined by `date_typo`: their dates are apart by the typo, not by the facts.
+        self.reconciled: set[frozenset] = set()
+        self.members = {nid: [f] for nid, f in facts.items()}
+        self.ties: dict[str, list[tuple[str, str]]] = {nid: [] for nid in facts}
 
     def find(self, notice_id: str) -> str:
         root = notice_id
@@ -77,13 +90,32 @@ class _Clusters:
         return root
 
     def conflict(self, root_a: str, root_b: str) -> bool:
-        return any(clearly_apart(x, y) for x in self.dated[root_a] for y in self.dated[root_b])
+        return any(
+            clearly_apart(x, y) and frozenset((x.id, y.id)) not in self.reconciled
+            for x in self.dated[root_a]
+            for y in self.dated[root_b]
+        )
 
-    def union(self, root_a: str, root_b: str) -> None:
+    def strangers(self, root_a: str, root_b: str) -> bool:
+        """True when the two clusters would hold main names with no evidence between them."""
+        mains_a = {f.keys[0] for f in self.members[root_a] if f.keys}
+        mains_b = {f.keys[0] for f in self.members[root_b] if f.keys}
+        if mains_a == mains_b and len(mains_a) <= 1:
+            return False
+        members = self.members[root_a] + self.members[root_b]
+        ties = self.ties[root_a] + self.ties[root_b]
+        sides = (mains_a - mains_b, mains_b - mains_a)
+        return bool(unrelated_pairs(members, ties, self.stats, sides=sides))
+
+    def union(self, root_a: str, root_b: str, tie: tuple[str, str] | None = None) -> None:
         # The smaller id becomes the root so the structure itself is order-independent.
         keep, drop = sorted((root_a, root_b))
         self.parent[drop] = keep
         self.dated[keep].extend(self.dated.pop(drop))
+        self.members[keep].extend(self.members.pop(drop))
+        self.ties[keep].extend(self.ties.pop(drop))
+        if tie is not None:
+            self.ties[keep].append(tie)
 
 
 def _edge_order(edge: tuple[str, str, Match]) -> tuple:
@@ -91,19 +123,28 @@ def _edge_order(edge: tuple[str, str, Match]) -> tuple:
     return (RULE_RANK[match.rule], -match.score, match.distance, a, b)
 
 
+def _tie(facts, a: str, b: str) -> tuple[str, str] | None:
+    if facts[a].keys and facts[b].keys:
+        return (facts[a].keys[0], facts[b].keys[0])
+    return None
+
+
 def cluster_block(
-    facts: dict[str, NoticeFacts], edges: list[tuple[str, str, Match]]
+    facts: dict[str, NoticeFacts],
+    edges: list[tuple[str, str, Match]],
+    stats: KeyStats = NO_STATS,
 ) -> tuple[list[Group], list[Review]]:
     """Split one block of notices into incidents.
 
     Args:
         facts: every notice of the block, by id.
         edges: the `link` matches within the block as (id, id, Match), each pair once.
+        stats: key and word counts of the stored notices (for the strangers test).
 
     Returns:
         The groups (one per incident) and the review rows the clustering raised.
     """
-    clusters = _Clusters(facts)
+    clusters = _Clusters(facts, stats)
     accepted: list[tuple[str, str, Match]] = []
     reviews: list[Review] = []
     # A notice that names the notice it amends is placed by that, not by a date window.
@@ -115,7 +156,16 @@ def cluster_block(
         root_a, root_b = clusters.find(a), clusters.find(b)
         if root_a == root_b:
             continue
-        if match.rule == RULE_CITES or not clusters.conflict(root_a, root_b):
+        if match.rule == RULE_DATE_TYPO:
+            clusters.reconciled.add(frozenset((a, b)))
+        if match.rule == RULE_CITES:
+            clusters.union(root_a, root_b, _tie(facts, a, b))
+            accepted.append((a, b, match))
+        elif clusters.conflict(root_a, root_b):
+            continue
+        elif clusters.strangers(root_a, root_b):
+            reviews.append(_review(facts, a, b, match, REASON_UNRELATED))
+        else:
             clusters.union(root_a, root_b)
             accepted.append((a, b, match))
 
@@ -142,9 +192,13 @@ def cluster_block(
             reviews.append(_review(facts, a, b, match, reasons))
             continue
         root_a, root_b = clusters.find(a), clusters.find(b)
-        if root_a != root_b and not clusters.conflict(root_a, root_b):
-            clusters.union(root_a, root_b)
-            accepted.append((a, b, match))
+        if root_a == root_b or clusters.conflict(root_a, root_b):
+            continue
+        if clusters.strangers(root_a, root_b):
+            reviews.append(_review(facts, a, b, match, REASON_UNRELATED))
+            continue
+        clusters.union(root_a, root_b)
+        accepted.append((a, b, match))
     return _groups(facts, clusters, accepted), reviews
 
 

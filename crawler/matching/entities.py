@@ -4,8 +4,9 @@ A key is lower-case ASCII-ish words separated by single spaces, with the noise t
 between filings of one organisation removed: Unicode look-alikes, invisible characters,
 punctuation, `&`/`and`, a leading "The", trailing legal forms (Inc., L.L.C., N.A., ...),
 street addresses appended to the name (the Maine legacy log), update markers ("(update)",
-"Supplement to ...") and subsidiary clauses. A name can have several keys: "A d/b/a B"
-and `A ("B")` give both A and B, so either spelling finds the other.
+"Supplement to ...") and subsidiary clauses. A name can have several keys: "A d/b/a B",
+"A formerly known as B" and `A ("B")` give both A and B, so either spelling finds the other;
+a parenthesised part counts only when it names this entity (`shortnames`: never "(email)").
 
 The alias table (`aliases.tsv`) holds what no rule can derive: abbreviations ("Mt." ->
 "mount") and acronyms ("MDUSD").
@@ -15,12 +16,15 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
+from importlib import resources
 
+from crawler.matching.addresses import strip_address
+from crawler.matching.shortnames import clean_short_name, names_entity
 from crawler.textparse.dates import parse_date
 from crawler.textparse.text import clean_text
 
-ALIASES_PATH = Path(__file__).with_name("aliases.tsv")
+# Read through importlib.resources: works from an installed wheel or a zipped egg (Scrapyd).
+ALIASES_RESOURCE = ("crawler.matching", "aliases.tsv")
 
 # Legal forms, as word sequences after punctuation is removed ("L.L.C." -> "llc", "N.A." ->
 # "na"). Only stripped at the end of a key, repeatedly ("Foo Co., Inc." -> "foo").
@@ -37,12 +41,18 @@ LEGAL_FORMS = tuple(
 # company files with and without them.
 TRAILING_COUNTRY = (("usa",), ("us",), ("u", "s", "a"), ("u", "s"))
 
-# "A d/b/a B", "A a/k/a B", "A f/k/a B": both names are the entity's.
+# "A d/b/a B", "A a/k/a B", "A f/k/a B": both names are the entity's. The "formerly" forms
+# (f/k/a, k/n/a "known now as", n/k/a, "formerly knwon as" as published) mark a renaming.
+_FORMERLY = (
+    r"f\s*/\s*k\s*/\s*a|fka|k\s*/\s*n\s*/\s*a|n\s*/\s*k\s*/\s*a|now known as"
+    r"|formerly\s+k\w*\s+as|formerly"
+)
 _ALSO_KNOWN_AS = re.compile(
-    r"\s*[,;]?\s*\b(?:d\s*/\s*b\s*/\s*a|d\.b\.a\.?|dba|a\s*/\s*k\s*/\s*a|aka|f\s*/\s*k\s*/\s*a"
-    r"|fka|doing business as|also known as|formerly known as|formerly)\b[.:]?\s*",
+    r"\s*[,;]?\s*\b(?:d\s*/\s*b\s*/\s*a|d\.b\.a\.?|dba|a\s*/\s*k\s*/\s*a|aka|operating as"
+    rf"|doing business as|also known as|{_FORMERLY})\b[.:]?\s*",
     re.IGNORECASE,
 )
+_FORMERLY_START = re.compile(rf"^\s*(?:{_FORMERLY})\b", re.IGNORECASE)
 # Clauses after which the text is not the entity's own name.
 _CUT_CLAUSES = re.compile(
     r"\s*[,;(]?\s*\b(?:a\s+)?(?:wholly[- ]owned\s+)?subsidiary\s+of\b.*$"
@@ -69,24 +79,6 @@ _UPDATE_OF_DATE = re.compile(
 # A parenthesised or quoted short name: `("HSHS")`, `(“Lockton”)`, `(AXP)`.
 _PAREN = re.compile(r"\(([^()]*)\)")
 _QUOTES = "\"'“”‘’«»„‟`´"
-# An address appended after a comma: the first comma-separated part that starts with a street
-# number or a post-office box. The first part is always kept (names like "21st Century Oncology"
-# start with a digit).
-_ADDRESS_START = re.compile(r"^(?:\d+[a-z]?\b|p\.?\s*o\.?\s+box\b|post office box\b|suite\b)", re.I)
-# A later part naming a street ("One Liberty Plaza, 7th Floor") when a number follows
-# somewhere (house number, suite, ZIP code).
-_STREET_WORD = re.compile(
-    r"\b(?:street|st|avenue|ave|road|rd|boulevard|blvd|drive|dr|plaza|suite|ste|floor|lane|ln"
-    r"|parkway|pkwy|highway|hwy|square|circle|way)\b\.?",
-    re.IGNORECASE,
-)
-# A contact person appended to the name, as the Maine legacy log does ("Fidelity Investments,
-# William Duserick, Chief Privacy Officer"): a part holding a job title.
-_JOB_TITLE = re.compile(
-    r"\b(?:chief|officer|counsel|director|president|manager|attorney|esq|ceo|cfo|cio|ciso|cpo)\b",
-    re.IGNORECASE,
-)
-_PERSON = re.compile(r"^(?:mr|ms|mrs|dr)?\.?\s*[a-z]+(?:\s+[a-z]\.?)?\s+[a-z'-]+$", re.IGNORECASE)
 _NON_WORD = re.compile(r"[^\w]+")
 
 
@@ -99,20 +91,26 @@ class AliasTable:
 
 
 @lru_cache(maxsize=1)
-def load_aliases(path: Path = ALIASES_PATH) -> AliasTable:
+def load_aliases(text: str | None = None) -> AliasTable:
     """Read the alias table (tab-separated `kind`, `from`, `to`; `#` starts a comment).
+
+    Args:
+        text: the table's text; the packaged `aliases.tsv` when None.
 
     Raises:
         ValueError: on a line that is not a valid entry, so a bad edit fails loudly.
     """
+    if text is None:
+        package, name = ALIASES_RESOURCE
+        text = resources.files(package).joinpath(name).read_text(encoding="utf-8")
     tokens: dict[str, str] = {}
     names: dict[str, str] = {}
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+    for number, line in enumerate(text.splitlines(), 1):
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         parts = line.split("\t")
         if len(parts) != 3 or parts[0] not in ("token", "name"):
-            raise ValueError(f"{path.name}:{number}: expected 'token|name<TAB>from<TAB>to'")
+            raise ValueError(f"aliases.tsv:{number}: expected 'token|name<TAB>from<TAB>to'")
         kind, source, target = (part.strip() for part in parts)
         (tokens if kind == "token" else names)[source] = target
     return AliasTable(tokens, names)
@@ -123,21 +121,6 @@ def _fold(text: str) -> str:
     text = clean_text(unicodedata.normalize("NFKC", text)) or ""
     text = unicodedata.normalize("NFKD", text.casefold())
     return "".join(ch for ch in text if not unicodedata.combining(ch))
-
-
-def _strip_address(name: str) -> str:
-    parts = [part.strip() for part in name.split(",")]
-    for index in range(2, len(parts)):
-        if _JOB_TITLE.search(parts[index]) and _PERSON.match(parts[index - 1]):
-            parts = parts[: index - 1]  # the person and everything after them
-            break
-    for index in range(1, len(parts)):
-        rest = ", ".join(parts[index:])
-        if _ADDRESS_START.match(parts[index]) or (
-            _STREET_WORD.search(parts[index]) and re.search(r"\d", rest)
-        ):
-            return ", ".join(parts[:index])
-    return ", ".join(parts)
 
 
 def _words(text: str) -> list[str]:
@@ -180,6 +163,20 @@ def _name_key(text: str, aliases: AliasTable) -> str:
     return _key_from_words(_words(text), aliases)
 
 
+@dataclass(frozen=True)
+class EntityNames:
+    """The comparison keys of one published name.
+
+    `keys`: the main name's key first, then other names of the entity (d/b/a, formerly,
+    accepted short names, the name without a campus/place). `former`: the keys that came
+    from a "formerly"/f/k/a/k/n/a clause (a renamed entity), so a join through one of them
+    can be named as such.
+    """
+
+    keys: tuple[str, ...]
+    former: frozenset[str] = frozenset()
+
+
 def entity_keys(name: str | None) -> tuple[str, ...]:
     """Every comparison key of an entity name, the main name's key first.
 
@@ -188,33 +185,73 @@ def entity_keys(name: str | None) -> tuple[str, ...]:
 
     Returns:
         Distinct non-empty keys: the main name, then names after d/b/a-like markers, then
-        quoted or parenthesised short names. Empty for a blank name.
+        parenthesised or quoted short names that name this entity (see `shortnames`).
+        Empty for a blank name.
     """
+    return entity_names(name).keys
+
+
+def entity_names(name: str | None) -> EntityNames:
+    """`EntityNames` of a published name (empty for a blank name)."""
     if not name:
-        return ()
-    return _entity_keys(name)
+        return EntityNames(())
+    return _entity_names(name)
+
+
+def _key_of_part(part: str, aliases: AliasTable) -> list[str]:
+    plain, with_place = strip_address(part.strip(" ,;" + _QUOTES))
+    keys = [_name_key(plain, aliases)]
+    if with_place:
+        keys.append(_name_key(with_place, aliases))
+    return keys
 
 
 @lru_cache(maxsize=200_000)
-def _entity_keys(name: str) -> tuple[str, ...]:
+def _entity_names(name: str) -> EntityNames:
     aliases = load_aliases()
     text = _fold(name)
     text = _UPDATE_MARKERS.sub(" ", text)
-    short_names = []
-    for inner in _PAREN.findall(text):
-        candidate = inner.strip().strip(_QUOTES).strip()
-        # Short names only: a sentence in parentheses is a remark, not a name.
-        if candidate and len(candidate.split()) <= 4:
-            short_names.append(candidate)
+    inners = [inner for inner in _PAREN.findall(text) if inner.strip()]
     text = _PAREN.sub(" ", text)
     text = _CUT_CLAUSES.sub("", text)
-    names = [part for part in _ALSO_KNOWN_AS.split(text) if part.strip(" ,;")]
     keys: list[str] = []
-    for part in [*names, *short_names]:
-        key = _name_key(_strip_address(part.strip(" ,;" + _QUOTES)), aliases)
+    former: set[str] = set()
+
+    def add(key: str, is_former: bool = False) -> None:
         if key and key not in keys:
             keys.append(key)
-    return tuple(keys)
+        if key and is_former:
+            former.add(key)
+
+    pieces = _ALSO_KNOWN_AS.split(text)
+    markers = _ALSO_KNOWN_AS.findall(text)
+    for number, part in enumerate(pieces):
+        if not part.strip(" ,;"):
+            continue
+        renamed = number > 0 and bool(_FORMERLY_START.match(markers[number - 1].lstrip(" ,;")))
+        for key in _key_of_part(part, aliases):
+            add(key, renamed)
+    # The names before any parenthesised part: what a short name must be a name of.
+    own = list(keys)
+    for inner in inners:
+        if _ALSO_KNOWN_AS.match(inner):
+            renamed = bool(_FORMERLY_START.match(inner.strip()))
+            for part in _ALSO_KNOWN_AS.split(inner):
+                if part.strip(" ,;"):
+                    for key in _key_of_part(part, aliases):
+                        add(key, renamed)
+            continue
+        short, quoted = clean_short_name(inner)
+        # Short names only: a sentence in parentheses is a remark, not a name.
+        if not short or len(short.split()) > 4:
+            continue
+        raw_key = _key_from_words(_words(short), AliasTable({}, {}))
+        key = _name_key(short, aliases)
+        if names_entity(key, short, quoted, own, aliased=key != raw_key):
+            add(key)
+    if former and len(former) == len(keys):
+        former = set()  # nothing but former names: treat them as the name itself
+    return EntityNames(tuple(keys), frozenset(former))
 
 
 def amended_notice_date(text: str | None) -> str | None:

@@ -15,15 +15,22 @@ Rules, in order:
 4. `fuzzy_name_dates`: keys that differ but are near-identical (rapidfuzz ratio at least
    `FUZZY_LINK_SCORE`) and agreeing dates. Scores in [`FUZZY_REVIEW_SCORE`,
    `FUZZY_LINK_SCORE`) with agreeing dates are close calls (review, not joined).
+5. The hard joins a person makes by eye (`hardjoins`): `formerly_known_as` (the shared key
+   comes from a renaming clause), `same_name_without_spaces` ("TaskRabbit" / "Task Rabbit"),
+   `date_typo` (a provable year or month typo), `same_day_shared_word`.
+
+A shared key counts only when it identifies an entity (`evidence.KeyStats.usable`).
 
 The rules are symmetric (`compare(a, b)` and `compare(b, a)` agree), which is what lets
 incremental attachment and a full rebuild reach the same incidents.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from rapidfuzz.distance import Indel
+
+from crawler.matching.evidence import NO_STATS, KeyStats
 
 # Two filings of one breach give overlapping periods or dates a few days apart. Serial filers
 # (Intuit, Ameriprise: one notice per account takeover) file breaches a week or two apart, so
@@ -55,7 +62,14 @@ AMENDS_TOLERANCE_DAYS = 3
 RULE_BREACH_DATES = "same_entity_breach_dates"
 RULE_REPORTED_WINDOW = "same_entity_reported_window"
 RULE_FUZZY = "fuzzy_name_dates"
-RULE_ORDER = (RULE_CITES, RULE_AMENDS, RULE_BREACH_DATES, RULE_FUZZY, RULE_REPORTED_WINDOW)
+RULE_FORMERLY = "formerly_known_as"
+RULE_SPACES = "same_name_without_spaces"
+RULE_DATE_TYPO = "date_typo"
+RULE_SAME_DAY_WORD = "same_day_shared_word"
+RULE_ORDER = (
+    RULE_CITES, RULE_AMENDS, RULE_BREACH_DATES, RULE_FORMERLY, RULE_SPACES, RULE_FUZZY,
+    RULE_DATE_TYPO, RULE_SAME_DAY_WORD, RULE_REPORTED_WINDOW,
+)  # fmt: skip
 RULE_RANK = {rule: rank for rank, rule in enumerate(RULE_ORDER)}
 
 
@@ -86,6 +100,14 @@ class NoticeFacts:
     first_seen_at: str | None = None
     # The reported day of the earlier notice this one says it updates ("Update to 12/23/15").
     amends: int | None = None
+    # Keys that came from a "formerly"/f/k/a/k/n/a clause (entities.EntityNames.former).
+    former: frozenset = field(default_factory=frozenset)
+    # Doubts about the notice's dates ("breach_after_report", "future_date:breach_end").
+    date_flags: tuple[str, ...] = ()
+    # When the entity discovered the breach (ordinal), if published.
+    discovered: int | None = None
+    # The keys without spaces and with sorted words (evidence.variants), for the spacing rule.
+    variants: frozenset = field(default_factory=frozenset)
 
     @property
     def dated(self) -> bool:
@@ -153,6 +175,16 @@ def _reported_after_breach(undated: NoticeFacts, dated: NoticeFacts) -> bool:
     )
 
 
+def _discovered_after_report(undated: NoticeFacts, other: NoticeFacts) -> bool:
+    # A breach discovered after the other notice was filed is not the breach it told of.
+    return (
+        not undated.dated
+        and undated.discovered is not None
+        and other.reported is not None
+        and undated.discovered > other.reported
+    )
+
+
 def breach_dates_agree(a: NoticeFacts, b: NoticeFacts, gap: int) -> bool:
     """Breach periods `gap` days apart tell of one breach (see BREACH_GAP_DAYS)."""
     if gap <= BREACH_GAP_DAYS:
@@ -178,6 +210,8 @@ def _dates_agree(a: NoticeFacts, b: NoticeFacts, report_window: int) -> tuple[bo
         report_window = min(report_window, BOTH_UNDATED_WINDOW_DAYS)
     if distance is None or distance > report_window:
         return False, distance or 0, False
+    if _discovered_after_report(a, b) or _discovered_after_report(b, a):
+        return False, distance, False
     if a.dated and not _reported_after_breach(b, a):
         return False, distance, False
     if b.dated and not _reported_after_breach(a, b):
@@ -185,12 +219,13 @@ def _dates_agree(a: NoticeFacts, b: NoticeFacts, report_window: int) -> tuple[bo
     return True, distance, False
 
 
-def compare(a: NoticeFacts, b: NoticeFacts) -> Match | None:
+def compare(a: NoticeFacts, b: NoticeFacts, stats: KeyStats = NO_STATS) -> Match | None:
     """The first rule that joins (or flags for review) notices `a` and `b`, or None.
 
     Args:
         a: one notice.
         b: another notice.
+        stats: how common keys and words are among the stored notices.
 
     Returns:
         A `Match` naming the rule, or None when no rule applies.
@@ -199,21 +234,29 @@ def compare(a: NoticeFacts, b: NoticeFacts) -> Match | None:
         return Match(RULE_CITES, 1.0, "link", a.dated and b.dated, 0)
     if not a.keys or not b.keys:
         return None
-    if not set(a.keys).isdisjoint(b.keys):
+    shared = [k for k in set(a.keys) & set(b.keys) if stats.usable(k, a.keys, b.keys)]
+    if shared:
         if _amends(a, b) or _amends(b, a):
             return Match(RULE_AMENDS, 1.0, "link", a.dated and b.dated, 0)
-        gap = breach_gap(a, b)
-        if gap is not None:
-            if not breach_dates_agree(a, b, gap):
-                return None
-            score = round(1 - gap / (FILED_TOGETHER_GAP_DAYS + 1), 4)
-            return Match(RULE_BREACH_DATES, score, "link", True, gap)
-        agree, distance, _ = _dates_agree(a, b, REPORT_WINDOW_DAYS)
-        if not agree:
+        renamed = all(k in a.former or k in b.former for k in shared) and a.keys[0] != b.keys[0]
+        match = same_entity_dates(a, b, RULE_FORMERLY if renamed else None)
+        return match or _hardjoins.date_typo(a, b)
+    return _hardjoins.name_variants(a, b, stats) or _fuzzy(a, b)
+
+
+def same_entity_dates(a: NoticeFacts, b: NoticeFacts, rule: str | None = None) -> Match | None:
+    """The date rules for two notices of one entity; `rule` names the link instead."""
+    gap = breach_gap(a, b)
+    if gap is not None:
+        if not breach_dates_agree(a, b, gap):
             return None
-        score = round(1 - distance / (REPORT_WINDOW_DAYS + 1), 4)
-        return Match(RULE_REPORTED_WINDOW, score, "link", False, distance)
-    return _fuzzy(a, b)
+        score = round(1 - gap / (FILED_TOGETHER_GAP_DAYS + 1), 4)
+        return Match(rule or RULE_BREACH_DATES, score, "link", True, gap)
+    agree, distance, _ = _dates_agree(a, b, REPORT_WINDOW_DAYS)
+    if not agree:
+        return None
+    score = round(1 - distance / (REPORT_WINDOW_DAYS + 1), 4)
+    return Match(rule or RULE_REPORTED_WINDOW, score, "link", False, distance)
 
 
 def _amends(update: NoticeFacts, earlier: NoticeFacts) -> bool:
@@ -229,6 +272,7 @@ def fuzzy_score(key_a: str, key_b: str) -> float:
 
 
 def _fuzzy(a: NoticeFacts, b: NoticeFacts) -> Match | None:
+    """Near-identical main keys with agreeing dates."""
     key_a, key_b = a.keys[0], b.keys[0]
     if min(len(key_a), len(key_b)) < FUZZY_MIN_LENGTH:
         return None
@@ -242,3 +286,7 @@ def _fuzzy(a: NoticeFacts, b: NoticeFacts) -> Match | None:
     if score >= FUZZY_REVIEW_SCORE:
         return Match(RULE_FUZZY, round(score / 100, 4), "review", dated, distance)
     return None
+
+
+# The hard joins build on the definitions above; imported last so both modules can load.
+from crawler.matching import hardjoins as _hardjoins  # noqa: E402

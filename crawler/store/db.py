@@ -191,6 +191,13 @@ def m003_incident_status(db: sqlite_utils.Database) -> None:
     db["incidents"].add_column("status", str)
 
 
+@migrations()
+def m004_incident_date_flags(db: sqlite_utils.Database) -> None:
+    # JSON object, NULL when no notice of the incident has a doubtful date: which incident
+    # dates come from flagged notices, and the flags per notice (crawler/matching/summary.py).
+    db["incidents"].add_column("date_flags", str)
+
+
 def connect(path: str | Path = DEFAULT_DB_PATH) -> sqlite_utils.Database:
     """Open (creating if needed) the database at `path` and bring its schema up to date."""
     path = Path(path)

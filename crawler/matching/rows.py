@@ -1,0 +1,96 @@
+"""`notices` rows -> the matcher's `NoticeFacts`, and reading them from the database."""
+
+import json
+from collections.abc import Iterable, Iterator
+
+import sqlite_utils
+
+from crawler.matching.entities import amended_notice_date, entity_names
+from crawler.matching.evidence import variants
+from crawler.matching.rules import NoticeFacts, day
+
+NOTICE_COLUMNS = (
+    "id", "source", "source_kind", "entity_name", "breach_start", "breach_end",
+    "breach_precision", "reported_date", "notification_dates", "cites", "status",
+    "total_affected", "residents_affected", "residents_state", "first_seen_at", "raw", "flags", "discovered_date",
+)  # fmt: skip
+# Flags of the clean stage that cast doubt on a notice's dates (pipelines/clean.py).
+DATE_FLAG_PREFIXES = ("future_date:", "breach_after_report")
+
+
+def json_list(value) -> list:
+    if not value:
+        return []
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return []
+    return list(value) if isinstance(value, list | tuple) else []
+
+
+def date_flags(row: dict, start: int | None, reported: int | None) -> tuple[str, ...]:
+    """The notice's date doubts: stored flags, plus a breach after the notice's own report
+    (rows written without the clean stage, e.g. the evaluation set, carry no flags)."""
+    flags = {str(f) for f in json_list(row.get("flags")) if str(f).startswith(DATE_FLAG_PREFIXES)}
+    if start is not None and reported is not None and start > reported:
+        flags.add("breach_after_report")
+    return tuple(sorted(flags))
+
+
+def facts_from_row(row: dict) -> NoticeFacts:
+    """The matcher's view of one `notices` row (JSON columns encoded or decoded)."""
+    reported = day(row.get("reported_date"))
+    notified = [day(text) for text in json_list(row.get("notification_dates"))]
+    notice_days = tuple(sorted({d for d in [reported, *notified] if d is not None}))
+    start, end = day(row.get("breach_start")), day(row.get("breach_end"))
+    if start is not None and end is not None and end < start:
+        start, end = end, start  # tolerate a swapped pair rather than lose the dates
+    names = entity_names(row.get("entity_name"))
+    return NoticeFacts(
+        id=row["id"],
+        source=row.get("source") or "",
+        source_kind=row.get("source_kind") or "",
+        entity_name=row.get("entity_name") or "",
+        keys=names.keys,
+        breach_start=start,
+        breach_end=end if end is not None else start,
+        breach_precision=row.get("breach_precision"),
+        reported=reported,
+        notice_days=notice_days,
+        cites=tuple(str(c) for c in json_list(row.get("cites"))),
+        status=row.get("status") or "active",
+        reported_iso=row.get("reported_date"),
+        breach_start_iso=row.get("breach_start") if start is not None else None,
+        breach_end_iso=row.get("breach_end") or row.get("breach_start")
+        if start is not None
+        else None,
+        total_affected=row.get("total_affected"),
+        residents_affected=row.get("residents_affected"),
+        residents_state=row.get("residents_state"),
+        first_seen_at=row.get("first_seen_at"),
+        # Searched as JSON text: the marker may sit in any published field.
+        amends=day(
+            amended_notice_date(row.get("entity_name")) or amended_notice_date(row.get("raw"))
+        ),
+        former=names.former,
+        date_flags=date_flags(row, start, reported),
+        discovered=day(row.get("discovered_date")),
+        variants=variants(names.keys),
+    )
+
+
+def read_notices(
+    db: sqlite_utils.Database, where: str = "", params: Iterable = ()
+) -> Iterator[dict]:
+    """`notices` rows (the matcher's columns plus `_rowid`) as dicts."""
+    columns = [c for c in NOTICE_COLUMNS if c in _present(db)]
+    sql = f"select rowid as _rowid, {', '.join(columns)} from notices {where}"
+    cursor = db.execute(sql, list(params))
+    names = [d[0] for d in cursor.description]
+    for values in cursor:
+        yield dict(zip(names, values, strict=True))
+
+
+def _present(db: sqlite_utils.Database) -> set[str]:
+    return set(db["notices"].columns_dict)
