@@ -158,10 +158,12 @@ def test_json_is_readable_and_bulky_columns_are_hidden(crawled, get):
     assert "stats" not in columns_shown(page_ok(get("/breaches/crawl_runs")))
     incidents = get("/breaches/incidents?_sort_desc=notice_count&residents_by_state__not=%7B%7D")
     states = cells(incidents, "states")
-    assert states and all(not s.startswith("[") for s in states)
+    assert states
+    assert all(not s.startswith("[") for s in states)
     assert any(re.fullmatch(r"[A-Z]{2}(, [A-Z]{2})+", s) for s in states)
     counts = cells(incidents, "residents_by_state")
-    assert counts and all(re.fullmatch(r"[A-Z]{2}: \d+(, [A-Z]{2}: \d+)*", c) for c in counts)
+    assert counts
+    assert all(re.fullmatch(r"[A-Z]{2}: \d+(, [A-Z]{2}: \d+)*", c) for c in counts)
     # Shown when asked for, folded and pretty-printed.
     everything = page_ok(get("/breaches/notices?_hidden=off&_size=5"))
     assert "raw" in columns_shown(everything)
@@ -180,7 +182,8 @@ def test_search_finds_what_people_type(crawled, get, name):
         assert {r[label] for r in found.json()} == expected
         page_ok(get(f"/breaches/{table}?_search={quote(name)}"))
     notices = get(f"/breaches/notices.json?_search={quote(name)}&_shape=array&_size=max").json()
-    assert notices and all(name.lower() in n["entity_name"].lower() for n in notices)
+    assert notices
+    assert all(name.lower() in n["entity_name"].lower() for n in notices)
     by_name = get(f"/breaches/search_by_name.json?name={quote(name)}&_shape=array").json()
     assert {r["entity"] for r in by_name} == expected
 
@@ -196,7 +199,8 @@ def test_no_input_gives_an_error_page(get, text):
 def test_canned_queries_answer(crawled, get):
     largest = get("/breaches/largest_breaches.json?_shape=array").json()
     totals = [r["total_affected"] for r in largest]
-    assert totals and totals == sorted(totals, reverse=True)
+    assert totals
+    assert totals == sorted(totals, reverse=True)
     (top,) = rows(crawled, "select max(total_affected) m from incidents")
     assert totals[0] == top["m"]
     by_state = get("/breaches/by_state_and_year.json?_shape=array").json()
@@ -205,7 +209,8 @@ def test_canned_queries_answer(crawled, get):
         len(json.loads(r["states"])) for r in rows(crawled, "select states from incidents")
     )
     history = get("/breaches/entity_history.json?name=T-Mobile&_shape=array").json()
-    assert history and all("t-mobile" in r["entity_name"].lower() for r in history)
+    assert history
+    assert all("t-mobile" in r["entity_name"].lower() for r in history)
     dates = [r["reported_date"] for r in history]
     assert dates == sorted(dates)
     review = get("/breaches/awaiting_review.json?_shape=array").json()
