@@ -350,3 +350,33 @@ def m006_name_search(db: sqlite_utils.Database) -> None:
             f'create trigger "{index}_delete" after delete on "{table}" begin '
             f'delete from "{index}" where rowid = old.rowid; end'
         )
+
+
+@migrations()
+def m007_notify(db: sqlite_utils.Database) -> None:
+    # What the last notification round saw of each incident (crawler/notify/changes.py
+    # compares against it), and a record of every feed write and webhook delivery.
+    db["notify_state"].create(
+        {
+            "incident_id": str,
+            "states": str,  # JSON array
+            "total_affected": int,
+            "notice_ids": str,  # JSON array: follows a notice into a re-founded incident
+            "recorded_at": str,
+        },
+        pk="incident_id",
+    )
+    db["notifications"].create(
+        {
+            "id": int,
+            "created_at": str,
+            "channel": str,  # "feed" | "webhook"
+            "target": str,  # the feed file or the webhook URL
+            "entries": int,
+            "status": str,  # "ok" | "failed"
+            "attempts": int,
+            "detail": str,  # the error of a failure
+            "payload": str,  # JSON sent to a webhook that failed, to send again by hand
+        },
+        pk="id",
+    )
