@@ -377,6 +377,7 @@ def m007_notify(db: sqlite_utils.Database) -> None:
             "attempts": int,
             "detail": str,  # the error of a failure
             "payload": str,  # JSON sent to a webhook that failed, to send again by hand
+            "round_started": str,  # when the nightly that sent it started
         },
         pk="id",
     )

@@ -164,6 +164,20 @@ def test_a_failing_webhook_is_retried_recorded_and_never_fails_the_crawl(portal,
     assert time.monotonic() - started < 120
 
 
+def test_a_feed_that_cannot_be_written_is_recorded_and_told_again_next_time(portal, tmp_path):
+    db, folder = tmp_path / "b.db", tmp_path / "feed-is-a-folder"
+    folder.mkdir()
+    nightly(portal, db, "ca_ag", BREACH_FEED_PATH=folder)  # exit 0 is checked by nightly()
+    (record,) = rows(db, "select channel, status, detail from notifications")
+    assert (record["channel"], record["status"]) == ("feed", "failed")
+    assert record["detail"]
+    assert rows(db, "select count(*) n from notify_state") == [{"n": 0}]
+    atom = tmp_path / "f.atom"
+    nightly(portal, db, "ca_ag", BREACH_FEED_PATH=atom)
+    (count,) = rows(db, "select count(*) n from incidents")
+    assert len(feed_entries(atom)) == min(count["n"], 100)  # the first night's news, not lost
+
+
 def test_webhook_delivery_is_bounded_when_nobody_listens():
     hook = Receiver()
     url = hook.url

@@ -35,12 +35,12 @@ def _setting(settings, name: str, default=None):
     return default if value in (None, "") else value
 
 
-def _record(db, channel, target, entries, ok, attempts=1, detail="", payload=None) -> None:
+def _record(db, started, channel, target, entries, ok, attempts=1, detail="", payload=None):
     with db.conn:
         db["notifications"].insert(
             {"created_at": now_iso(), "channel": channel, "target": target, "entries": entries,
              "status": "ok" if ok else "failed", "attempts": attempts, "detail": detail,
-             "payload": payload},
+             "payload": payload, "round_started": started},
         )  # fmt: skip
 
 
@@ -77,9 +77,9 @@ def _notify(settings, started, *, sleep) -> list[dict]:
             except (OSError, ValueError) as error:
                 # The view is not moved on: the next round tells these again.
                 logger.error("Could not write the feed %s: %s", feed_path, error)
-                _record(db, "feed", str(feed_path), len(entries), False, detail=str(error))
+                _record(db, started, "feed", str(feed_path), len(entries), False, detail=str(error))
                 return []
-            _record(db, "feed", str(feed_path), len(entries), True, detail=f"{kept} kept")
+            _record(db, started, "feed", str(feed_path), len(entries), True, detail=f"{kept} kept")
             logger.info("Feed %s: %d new entries, %d kept", feed_path, len(entries), kept)
         if url and entries:
             body = changes.dumps_payload(entries, stamp)
@@ -95,7 +95,7 @@ def _notify(settings, started, *, sleep) -> list[dict]:
                 logger.error("Webhook %s failed after %d attempts: %s", url, delivery.attempts,
                              delivery.detail)  # fmt: skip
             payload = None if delivery.ok else body.decode("utf-8")
-            _record(db, "webhook", url, len(entries), delivery.ok, delivery.attempts,
+            _record(db, started, "webhook", url, len(entries), delivery.ok, delivery.attempts,
                     delivery.detail, payload)  # fmt: skip
         changes.record_state(db)
         return entries

@@ -48,9 +48,9 @@ def _notices_by_incident(db) -> dict[str, list[tuple[str, str | None]]]:
 
 def find_changes(db, nightly_started: str | None) -> list[Change]:
     """Incidents new or grown since the last round. On the very first round there is no
-    last view: incidents first seen since `nightly_started` count as new, older ones are
-    taken as already known (None: all known), so a first nightly does not announce the
-    whole archive."""
+    last view: incidents first seen since `nightly_started` (or since an earlier first
+    round that could not write its feed) count as new, older ones are taken as already
+    known (None: all known), so a first nightly does not announce the whole archive."""
     previous = {
         row[0]: {"states": set(loads(row[1], [])), "total": row[2]}
         for row in db.execute("select incident_id, states, total_affected from notify_state")
@@ -60,6 +60,12 @@ def find_changes(db, nightly_started: str | None) -> list[Change]:
         for incident_id, ids in db.execute("select incident_id, notice_ids from notify_state")
         for notice_id in loads(ids, [])
     }
+    if not previous:
+        (failed,) = db.execute(
+            "select min(round_started) from notifications where channel = 'feed' "
+            "and status = 'failed'"
+        ).fetchone()
+        nightly_started = min(filter(None, (nightly_started, failed)), default=None)
     notices = _notices_by_incident(db)
     changes = []
     for incident in _incidents(db):
