@@ -56,6 +56,9 @@ INCIDENT_COLUMNS = (
     ("first_seen_at", "when the crawler first stored a notice of it (UTC)"),
     ("updated_at", "when it last gained a notice (UTC)"),
 )  # fmt: skip
+# Incident columns gathered from its notices, and how their values are joined.
+NOTICE_FACTS = {"notice_urls": " ", "letter_urls": " ", "data_types": "; ",
+                "organization_type": "; ", "flags": "; "}  # fmt: skip
 NOTICE_COLUMNS = (
     ("notice_id", "<source>:<source_id>"),
     ("source", "spider name, e.g. ca_ag"),
@@ -172,55 +175,37 @@ def breach_period(start: str | None, end: str | None, precision: str | None) -> 
 
 
 def _notice_facts(db) -> dict[str, dict[str, list[str]]]:
-    """Per incident: its notices' pages, letters, data types, organisation types and flags,
-    each once, in order of the notices' report dates."""
+    """Per incident, from its notices in order of report date, each value once: their pages
+    (notice_urls), letters (letter_urls), data_types, organization_type and flags."""
     facts: dict[str, dict[str, list[str]]] = {}
-    for incident_id, url, letters, data_types, org_type, flags in db.execute(
-        "select incident_id, url, notice_urls, data_types, organization_type, flags "
-        "from notices where incident_id is not null order by reported_date, id"
+    for incident_id, *values in db.execute(
+        "select incident_id, json_array(url), notice_urls, data_types, "
+        "json_array(organization_type), flags from notices where incident_id is not null "
+        "order by reported_date, id"
     ):
-        entry = facts.setdefault(incident_id, {k: [] for k in
-                                               ("urls", "letters", "types", "orgs", "flags")})  # fmt: skip
-        for key, values in (
-            ("urls", [url] if url else []),
-            ("letters", json.loads(letters) if letters else []),
-            ("types", json.loads(data_types) if data_types else []),
-            ("orgs", [org_type] if org_type else []),
-            ("flags", json.loads(flags) if flags else []),
-        ):
-            entry[key].extend(v for v in values if v not in entry[key])
+        entry = facts.setdefault(incident_id, {key: [] for key in NOTICE_FACTS})
+        for key, value in zip(NOTICE_FACTS, values, strict=True):
+            entry[key].extend(v for v in json.loads(value or "[]") if v and v not in entry[key])
     return facts
 
 
 def incident_rows(db, window: Window):
     """Incidents first seen in the window, in order of first reported date, as export rows."""
     facts = _notice_facts(db)
-    empty = {k: [] for k in ("urls", "letters", "types", "orgs", "flags")}
     order = "first_reported_date is null, first_reported_date, id"
     for row in _first_seen_in(db, "incidents", window, order):
-        known = facts.get(row["id"], empty)
+        known = facts.get(row["id"], {})
         yield {
+            **{name: row.get(name) for name, _ in INCIDENT_COLUMNS},
+            **{key: sep.join(known.get(key, [])) for key, sep in NOTICE_FACTS.items()},
             "incident_id": row["id"],
             "entity": row["display_name"],
-            "first_reported_date": row["first_reported_date"],
             "breach_period": breach_period(
                 row["breach_start"], row["breach_end"], row["breach_precision"]
             ),
-            "breach_start": row["breach_start"],
-            "breach_end": row["breach_end"],
-            "breach_precision": row["breach_precision"],
             "states": _json_list(row["states"]),
-            "total_affected": row["total_affected"],
             "residents_by_state": _by_state(row["residents_by_state"]),
-            "data_types": "; ".join(known["types"]),
-            "organization_type": "; ".join(known["orgs"]),
-            "notice_count": row["notice_count"],
             "sources": _json_list(row["sources"]),
-            "notice_urls": " ".join(known["urls"]),
-            "letter_urls": " ".join(known["letters"]),
-            "flags": "; ".join(known["flags"]),
-            "first_seen_at": row["first_seen_at"],
-            "updated_at": row["updated_at"],
         }
 
 
