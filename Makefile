@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: help install demo test lint format nightly backfill export health serve bench
+.PHONY: help install demo test test-browser lint format nightly backfill export health serve bench
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -44,9 +44,15 @@ export: $(STAMP) ## CSV of incidents first seen since the last export, to data/e
 health: $(STAMP) ## per-source health from the crawl log
 	$(BIN)/scrapy health
 
-serve: $(STAMP) ## browse the database with Datasette (installs the optional extra)
+serve: $(STAMP) ## browse data/breaches.db with Datasette at http://127.0.0.1:8001 (read-only)
 	$(BIN)/pip install --quiet -e '.[datasette]'
-	$(BIN)/datasette data/breaches.db -m metadata.yml
+	@# Brings the schema up to date (the breaches view, search indexes) before serving.
+	$(BIN)/python -c "import sys; from crawler.store.db import connect; connect(sys.argv[1])" $(or $(BREACH_DB_PATH),data/breaches.db)
+	$(BIN)/datasette serve $(or $(BREACH_DB_PATH),data/breaches.db) -m metadata.yml \
+		--plugins-dir datasette-plugins -h 127.0.0.1 -p 8001
+
+test-browser: $(STAMP) ## headless Chromium browses Datasette; screenshots to data/screenshots/
+	$(BIN)/pytest -q tests/test_browser.py -rs
 
 bench: $(STAMP) ## the benchmark suite; writes bench/RESULTS.md
 	bench/run

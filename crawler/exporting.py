@@ -4,7 +4,8 @@
   before the export's start time, and before the start of any crawl still running (its rows
   may not all be committed yet), so a row is never skipped: at worst it waits for the next
   export. The cursor (`export_cursors`) moves only after the file is complete.
-- Cells: UTF-8, standard CSV quoting (Python's csv module, `excel` dialect, CRLF line ends).
+- Incidents are in order of first reported date (the window still selects by first seen).
+- Cells: UTF-8 (with a byte order mark for Excel when asked), standard CSV quoting (Python's csv module, `excel` dialect, CRLF line ends).
   A text cell starting with `=`, `+`, `-`, `@`, tab or carriage return gets a leading
   apostrophe, so a spreadsheet shows it as text instead of running it as a formula.
 - Files are written to a temporary file in the target folder and moved into place with
@@ -36,19 +37,28 @@ COMMIT_MARGIN = timedelta(seconds=60)
 INCIDENT_COLUMNS = (
     ("incident_id", "incident id (same on every rebuild; see docs/OPERATIONS.md)"),
     ("entity", "entity name as the state notices give it"),
+    ("first_reported_date", "earliest date a regulator received or published a notice"),
+    ("breach_period", "when the breach happened, as precise as the notices say: "
+                      "'2024-01-02', '2024-01-02 to 2024-02-10', '2024-03' (a month)"),
     ("breach_start", "first day the breach may have started (YYYY-MM-DD)"),
     ("breach_end", "last day it may have ended (YYYY-MM-DD)"),
     ("breach_precision", "day, month or year: how precise the breach dates are"),
     ("states", "two-letter states notified, '; '-separated"),
     ("total_affected", "largest total of people affected any notice states (never a sum)"),
     ("residents_by_state", "residents affected per state, e.g. 'CA: 120; ME: 30'"),
-    ("first_reported_date", "earliest date a regulator received or published a notice"),
+    ("data_types", "kinds of personal data the notices name, '; '-separated"),
+    ("organization_type", "type of organisation as the notices give it, '; '-separated"),
     ("notice_count", "notices in the incident"),
     ("sources", "sources with a notice, '; '-separated"),
     ("notice_urls", "the notices' pages at their sources, space-separated"),
+    ("letter_urls", "the notice letters (PDFs) the sources link, space-separated"),
+    ("flags", "data-quality flags of its notices, '; '-separated (e.g. amends_earlier_notice)"),
     ("first_seen_at", "when the crawler first stored a notice of it (UTC)"),
     ("updated_at", "when it last gained a notice (UTC)"),
-)
+)  # fmt: skip
+# Incident columns gathered from its notices, and how their values are joined.
+NOTICE_FACTS = {"notice_urls": " ", "letter_urls": " ", "data_types": "; ",
+                "organization_type": "; ", "flags": "; "}  # fmt: skip
 NOTICE_COLUMNS = (
     ("notice_id", "<source>:<source_id>"),
     ("source", "spider name, e.g. ca_ag"),
@@ -141,43 +151,61 @@ def fetch_window(
     return Window(since, until, held)
 
 
-def _first_seen_in(db, table: str, window: Window):
-    """Rows of `table` (incidents or notices) first seen in the window, oldest first."""
+def _first_seen_in(db, table: str, window: Window, order: str = "first_seen_at, id"):
+    """Rows of `table` (incidents or notices) first seen in the window, in `order`."""
     sql = f"select * from {table} where first_seen_at < ?"
     params = [window.until]
     if window.since:
         sql += " and first_seen_at >= ?"
         params.append(window.since)
-    cursor = db.execute(sql + " order by first_seen_at, id", params)
+    cursor = db.execute(f"{sql} order by {order}", params)
     names = [d[0] for d in cursor.description]
     for values in cursor:
         yield dict(zip(names, values, strict=True))
 
 
-def incident_rows(db, window: Window):
-    """Incidents first seen in the window, oldest first, as export rows."""
-    urls: dict[str, list[str]] = {}
-    for incident_id, url in db.execute(
-        "select incident_id, url from notices where incident_id is not null and url is not null "
+def breach_period(start: str | None, end: str | None, precision: str | None) -> str:
+    """The breach dates as precise as the notices give them: a day, a month, a year, or a
+    range of those ("2024-01-02 to 2024-02-10")."""
+    if not start:
+        return ""
+    width = {"year": 4, "month": 7}.get(precision or "day", 10)
+    first, last = start[:width], (end or start)[:width]
+    return first if first == last else f"{first} to {last}"
+
+
+def _notice_facts(db) -> dict[str, dict[str, list[str]]]:
+    """Per incident, from its notices in order of report date, each value once: their pages
+    (notice_urls), letters (letter_urls), data_types, organization_type and flags."""
+    facts: dict[str, dict[str, list[str]]] = {}
+    for incident_id, *values in db.execute(
+        "select incident_id, json_array(url), notice_urls, data_types, "
+        "json_array(organization_type), flags from notices where incident_id is not null "
         "order by reported_date, id"
     ):
-        urls.setdefault(incident_id, []).append(url)
-    for row in _first_seen_in(db, "incidents", window):
+        entry = facts.setdefault(incident_id, {key: [] for key in NOTICE_FACTS})
+        for key, value in zip(NOTICE_FACTS, values, strict=True):
+            entry[key].extend(v for v in json.loads(value or "[]") if v and v not in entry[key])
+    return facts
+
+
+def incident_rows(db, window: Window):
+    """Incidents first seen in the window, in order of first reported date, as export rows."""
+    facts = _notice_facts(db)
+    order = "first_reported_date is null, first_reported_date, id"
+    for row in _first_seen_in(db, "incidents", window, order):
+        known = facts.get(row["id"], {})
         yield {
+            **{name: row.get(name) for name, _ in INCIDENT_COLUMNS},
+            **{key: sep.join(known.get(key, [])) for key, sep in NOTICE_FACTS.items()},
             "incident_id": row["id"],
             "entity": row["display_name"],
-            "breach_start": row["breach_start"],
-            "breach_end": row["breach_end"],
-            "breach_precision": row["breach_precision"],
+            "breach_period": breach_period(
+                row["breach_start"], row["breach_end"], row["breach_precision"]
+            ),
             "states": _json_list(row["states"]),
-            "total_affected": row["total_affected"],
             "residents_by_state": _by_state(row["residents_by_state"]),
-            "first_reported_date": row["first_reported_date"],
-            "notice_count": row["notice_count"],
             "sources": _json_list(row["sources"]),
-            "notice_urls": " ".join(urls.get(row["id"], [])),
-            "first_seen_at": row["first_seen_at"],
-            "updated_at": row["updated_at"],
         }
 
 
@@ -207,12 +235,12 @@ def write_csv(handle, kind: str, rows) -> int:
     return count
 
 
-def write_atomically(path: Path, kind: str, rows) -> int:
+def write_atomically(path: Path, kind: str, rows, *, excel: bool = False) -> int:
     """Write the CSV to a temporary file beside `path`, then move it over `path`."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+        with os.fdopen(fd, "w", encoding=encoding(excel), newline="") as handle:
             count = write_csv(handle, kind, rows)
             handle.flush()
             os.fsync(handle.fileno())
@@ -223,18 +251,32 @@ def write_atomically(path: Path, kind: str, rows) -> int:
     return count
 
 
+def encoding(excel: bool) -> str:
+    # Excel reads a CSV without a byte order mark in the system's code page, which turns
+    # UTF-8 punctuation into mojibake; with the mark it reads UTF-8.
+    return "utf-8-sig" if excel else "utf-8"
+
+
 def read_cursor(db, name: str) -> dict | None:
     rows = list(db.query("select * from export_cursors where name = ?", [name]))
     return rows[0] if rows else None
 
 
 def export(
-    db, kind: str, output: str, *, since: str | None = None, name: str | None = None
+    db,
+    kind: str,
+    output: str,
+    *,
+    since: str | None = None,
+    name: str | None = None,
+    excel: bool = False,
 ) -> ExportResult:
     """Export `kind` rows to `output` ("-" for stdout): from `since`, or from cursor `name`.
 
     With `name`, the window starts where the cursor's last export ended (the beginning for a
     new cursor), and the cursor moves to the window's end once the file is complete.
+    `excel` starts the file with a UTF-8 byte order mark (for stdout, the caller sets the
+    stream's encoding with `encoding(excel)`).
     """
     if kind not in KINDS:
         raise ExportError(f"kind must be one of {KINDS}, not {kind!r}")
@@ -252,7 +294,7 @@ def export(
         count = write_csv(sys.stdout, kind, rows)
         sys.stdout.flush()
     else:
-        count = write_atomically(Path(output), kind, rows)
+        count = write_atomically(Path(output), kind, rows, excel=excel)
     if name is not None:
         with db.conn:
             db["export_cursors"].upsert(

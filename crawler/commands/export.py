@@ -1,6 +1,7 @@
 """`scrapy export`: a CSV of the incidents (or notices) first seen since the last export.
 
-    scrapy export [--kind incidents|notices] [--name NAME | --since YYYY-MM-DD] [-o PATH|-]
+    scrapy export [--kind incidents|notices] [--name NAME | --since YYYY-MM-DD] [--excel]
+                  [-o PATH|-]
 
 Without `--since`, the export continues the named cursor (default: the kind's name), so a
 daily `scrapy export -o ...` gives each new record once. Columns, quoting and safety rules:
@@ -35,7 +36,7 @@ class Command(ScrapyCommand):
     default_settings = {"LOG_ENABLED": False}  # noqa: RUF012 (Scrapy's own attribute name)
 
     def syntax(self) -> str:
-        return "[--kind incidents|notices] [--name NAME | --since YYYY-MM-DD] [-o PATH|-]"
+        return "[--kind incidents|notices] [--name NAME | --since YYYY-MM-DD] [--excel] [-o PATH|-]"
 
     def short_desc(self) -> str:
         return "Write a CSV of incidents or notices first seen since the last export"
@@ -47,6 +48,11 @@ class Command(ScrapyCommand):
             "--since", metavar="YYYY-MM-DD", help="first seen on or after this day (no cursor)"
         )
         parser.add_argument("--name", help="export cursor to continue and move (default: the kind)")
+        parser.add_argument(
+            "--excel",
+            action="store_true",
+            help="start the file with a UTF-8 byte order mark, so Excel reads it as UTF-8",
+        )
         parser.add_argument(
             "-o",
             "--output",
@@ -68,7 +74,7 @@ class Command(ScrapyCommand):
         output = opts.output or str(default_output(db_path, name or f"{opts.kind}-since-{since}"))
         if output == "-":
             # UTF-8 whatever the locale says, and no newline translation (csv writes CRLF).
-            sys.stdout.reconfigure(encoding="utf-8", newline="")
+            sys.stdout.reconfigure(encoding=exporting.encoding(opts.excel), newline="")
         refused = refusal(db_path)
         if refused:
             self.exitcode, message = refused
@@ -79,7 +85,9 @@ class Command(ScrapyCommand):
         if killed:
             print(f"Closed as killed (process gone): run(s) {killed}", file=sys.stderr)
         try:
-            result = exporting.export(db, opts.kind, output, since=since, name=name)
+            result = exporting.export(
+                db, opts.kind, output, since=since, name=name, excel=opts.excel
+            )
         except exporting.ExportError as error:
             raise UsageError(str(error)) from None
         except BrokenPipeError:

@@ -18,10 +18,11 @@ import time
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
-from crawler import sources
+from crawler import notify, sources
 from crawler.lock import EXIT_LOCKED, LockHeldError, ProcessLock, nightly_lock_path
 from crawler.runner import Job, exit_code, run_ids_of, run_jobs, run_rows, summary_table
 from crawler.store.checks import refusal
+from crawler.store.db import now_iso
 
 DEFAULT_MAX_MINUTES = 240.0
 # A source is never given less than this, even when earlier ones used up the cap: it still
@@ -90,8 +91,10 @@ class Command(ScrapyCommand):
             )
             self.exitcode = EXIT_LOCKED
             return
+        started = now_iso()
         try:
             self.exitcode = self._crawl(chosen, base_urls, opts.max_minutes, db_path)
+            notify.after_nightly(self.settings, started)  # feed and webhook; never raises
         finally:
             lock.release()
 
