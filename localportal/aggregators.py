@@ -1,7 +1,7 @@
 """Local copies of two aggregators that retell state notices: the Rankiteo blog and CSIDB.
 
 Neither site was ever captured as HTML, so both are reconstructions from the real page texts
-in tests/fixtures/real/aggregators/ and the documented page structure (AGGREGATORS.md 2.1,
+in localportal/data/aggregators/ and the documented page structure (AGGREGATORS.md 2.1,
 2.2). They exist so the demo and end-to-end tests show one incident told by several sources.
 
 - Rankiteo (prefix "/rankiteo"), a Ghost blog: `/sitemap.xml` (a sitemap index whose `<loc>`s
@@ -27,7 +27,7 @@ from pathlib import Path
 
 from localportal.server import Page
 
-REAL = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "real" / "aggregators"
+REAL = Path(__file__).resolve().parent / "data" / "aggregators"
 RANKITEO_LIVE = "https://blog.rankiteo.com"
 E = html.escape
 _UUID_NAMESPACE = uuid.UUID("2f6c1f0e-59a4-4c55-9d0e-6a3c1b1f7a10")

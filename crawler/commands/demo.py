@@ -12,8 +12,8 @@ from pathlib import Path
 
 from scrapy.commands import ScrapyCommand
 
-from crawler.platforms.base import is_loopback
 from crawler.runner import exit_code, run_ids_of, run_jobs, run_rows, summary_table
+from crawler.spiders.base import is_loopback
 
 
 def live_runs(db_path) -> int:

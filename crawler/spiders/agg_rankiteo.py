@@ -3,14 +3,14 @@
 - Format: a Ghost blog. `/sitemap.xml` is a sitemap index; `sitemap-posts.xml` lists every
   post (~18,300 in March 2026) with `<lastmod>`. Post slugs are
   `<id>-<company>-<type>-<month>-<year>`; the page carries the facts in two text blocks
-  (crawler/platforms/rankiteo.py) and often the exact CA AG report URL as `Source:`.
+  (crawler/pages/agg_rankiteo.py) and often the exact CA AG report URL as `Source:`.
 - ID: the post id (block A "id", also the slug prefix); a multi-victim post gives one notice
   per victim, `<post id>.<victim slug>`.
 - Reported date: block B `date_publicly_disclosed` (for CA-derived posts, the AG's reported
   date). Breach date: block A `date`, month precision (`9/2020`).
 - Non-incident posts (Vulnerability, News) are skipped: by the slug's type word before any
   request where it shows, else by block A `type`; both counted.
-- Commercial, machine-written site; robots.txt and terms not checked live (AGGREGATORS.md 6).
+- Commercial, machine-written site; robots.txt and terms were not checked live.
 
 Modes: nightly fetches posts whose `<lastmod>` is newer than the start of this spider's last
 `ok` run (or `-a since=YYYY-MM-DD`); backfill fetches every post.
@@ -22,8 +22,9 @@ from urllib.parse import urlsplit
 
 from scrapy.spiders import SitemapSpider
 
-from crawler.platforms import rankiteo
-from crawler.platforms.base import BreachSpider
+from crawler.pages import UnknownPageError
+from crawler.pages import agg_rankiteo as rankiteo
+from crawler.spiders.base import BreachSpider, SpiderArgumentError
 
 POST_URL = r"/[a-z]+\d+-[^/]+/?$"
 # The type word sits just before `<month>-<year>` at the end of a slug.
@@ -44,16 +45,15 @@ def _as_utc(text: str) -> datetime | None:
 
 class AggRankiteoSpider(BreachSpider, SitemapSpider):
     name = "agg_rankiteo"
+    jurisdiction = None
     source_kind = "aggregator"
+    modes = ("nightly", "backfill")
     live_base_url = "https://blog.rankiteo.com"
+    # A commercial site with no published Crawl-delay: one request every 5 s (a full
+    # backfill of ~18k posts takes about a day, which is fine for a once-off).
+    live_crawl_delay = 5
     sitemap_follow = [r"/sitemap-posts[^/]*\.xml$"]  # noqa: RUF012 (SitemapSpider reads it)
     sitemap_rules = [(POST_URL, "parse_post")]  # noqa: RUF012
-    custom_settings = {  # noqa: RUF012 (Scrapy reads this class attribute)
-        # A commercial site with no published Crawl-delay: one request every 5 s (a full
-        # backfill of ~18k posts takes about a day, which is fine for a once-off).
-        "DOWNLOAD_DELAY": 5,
-        "CONCURRENT_REQUESTS_PER_DOMAIN": 1,
-    }
 
     def __init__(self, *args, since: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -80,7 +80,7 @@ class AggRankiteoSpider(BreachSpider, SitemapSpider):
         if self.since:
             floor = _as_utc(self.since)
             if floor is None:
-                raise ValueError(f"since must be YYYY-MM-DD, not {self.since!r}")
+                raise SpiderArgumentError(f"since must be YYYY-MM-DD, not {self.since!r}")
             return floor
         started = self.last_ok_run_started()
         return _as_utc(started) if started else None
@@ -141,14 +141,14 @@ class AggRankiteoSpider(BreachSpider, SitemapSpider):
                 {"url": url, "why": str(error)}
             )
             return
-        except rankiteo.PostLayoutError as error:
+        except UnknownPageError as error:
             self.layout_changed(response, str(error))
             return
         if not post.is_incident:
             self.count("skipped_non_incident")
             self.count(f"skipped_type/{post.post_type.casefold() or 'none'}")
             return
-        notices = rankiteo.post_notices(post, url, self.name)
+        notices = [self.notice(**fields) for fields in rankiteo.post_notices(post, url)]
         if not notices:
             self.logger.warning("Incident post %s names no affected entity", url)
             self.count("no_affected_entity")

@@ -22,8 +22,9 @@ from collections import Counter
 import scrapy
 
 from crawler.items import BreachNotice
-from crawler.platforms import ca
-from crawler.platforms.base import BreachSpider
+from crawler.pages import UnknownPageError
+from crawler.pages import ca_ag as ca
+from crawler.spiders.base import BreachSpider
 from crawler.textparse.dates import parse_date
 
 LIST_PATH = "/privacy/databreach/list"
@@ -34,7 +35,9 @@ EXAMPLES = 20
 
 class CaAgSpider(BreachSpider):
     name = "ca_ag"
+    jurisdiction = "CA"
     source_kind = "state"
+    modes = ("nightly", "backfill")
     live_base_url = "https://oag.ca.gov"
     live_aliases = ("www.oag.ca.gov",)
     live_crawl_delay = 10  # robots.txt Crawl-delay for all agents
@@ -70,10 +73,14 @@ class CaAgSpider(BreachSpider):
         @returns items 1
         @scrapes source_id entity_name reported_date
         """
-        result = ca.parse_list_page(response.text)
-        if result.status == "layout_changed":
-            self.layout_changed(response, result.why)
-        if result.status == "empty":
+        try:
+            result = ca.parse_list_page(response.text)
+        except UnknownPageError as error:
+            self.layout_changed(response, str(error))
+            return
+        if result.doubt:
+            self.layout_changed(response, result.doubt)
+        if result.empty:
             self.logger.info("No notices on %s (view-empty)", response.url)
         current = ca.active_page_number(response.text)
         if current is not None and current != page + 1:
@@ -106,15 +113,14 @@ class CaAgSpider(BreachSpider):
                 callback=self.parse,
                 cb_kwargs={"page": page + 1},
             )
-        elif result.status != "layout_changed":
+        elif not result.doubt:
             if all_stored and result.next_href:
                 self.logger.info("Page %d holds only stored notices: nightly stops here", page + 1)
             self.list_complete = not result.next_href
             self._check_completeness()
 
     def _item(self, row: dict, response) -> BreachNotice:
-        return BreachNotice(
-            source=self.name,
+        return self.notice(
             source_id=row["source_id"],
             url=self.canonical(row["href"]) if row["href"] else self.canonical(response.url),
             entity_name=row["entity_name"],
@@ -139,9 +145,10 @@ class CaAgSpider(BreachSpider):
 
     def parse_detail(self, response, item: BreachNotice):
         """A notice's own page: the sample notice link(s) and the long-form breach dates."""
-        detail = ca.parse_detail_page(response.text)
-        if detail is None:
-            self.layout_changed(response, "detail page without any known label")
+        try:
+            detail = ca.parse_detail_page(response.text)
+        except UnknownPageError as error:
+            self.layout_changed(response, str(error))
             item["flags"] = ["detail_missing"]
             yield item
             return
@@ -175,11 +182,28 @@ class CaAgSpider(BreachSpider):
         item["flags"] = ["detail_missing"]
         return item
 
+    def expected_notices(self, response) -> int | None:
+        """How many notices CA has, from a list page's pager (for backfill progress): at most
+        (last page + 1) x 50 from the "last »" link; exactly, once the last page is read."""
+        if LIST_PATH not in response.url or not hasattr(response, "text"):
+            return None
+        last = ca.last_page_index(response.text)
+        if last is not None:
+            return (last + 1) * ca.PAGE_SIZE
+        current = ca.active_page_number(response.text)  # the last page has no "last »" link
+        if current is None:
+            return None
+        try:
+            rows = ca.parse_list_page(response.text).rows
+        except UnknownPageError:
+            return None
+        return (current - 1) * ca.PAGE_SIZE + len(rows)
+
     # --- Backfill: is the list complete? ------------------------------------------------------
     def parse_export(self, response):
         try:
             self.export_rows = ca.parse_export_csv(response.text)
-        except ca.CsvLayoutError as error:
+        except UnknownPageError as error:
             self.layout_changed(response, str(error))
             return
         self.logger.info("CSV export: %d rows", len(self.export_rows))

@@ -1,9 +1,9 @@
-"""Reading the California AG breach portal (oag.ca.gov), page by page, by meaning.
+"""Reading the California AG breach portal (oag.ca.gov, spider `ca_ag`), by meaning.
 
-Pure functions over parsel selectors and text, so every quirk is testable on saved pages.
-Structure per ../docs (PORTALS.md 1.1-1.3): a Drupal 7 views table found by its header labels,
-a Bootstrap pager (`li.next`), detail pages with labelled fields, and a CSV export with
-no IDs.
+Pure functions over text, so every quirk is testable on saved pages
+(tests/fixtures/real/ca/, tests/fixtures/ca_ag/): a Drupal 7 views table found by its header
+labels, a Bootstrap pager (`li.next`), detail pages with labelled fields, and a CSV export
+with no IDs. A page that is not one of these raises `UnknownPageError`.
 """
 
 import csv
@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from parsel import Selector
 
+from crawler.pages import UnknownPageError
 from crawler.textparse.text import clean_text, normalize_label
 
 # Header label (normalised, "(if known)" dropped) -> our column name.
@@ -54,12 +55,14 @@ def header_key(label: str) -> str:
 
 @dataclass
 class ListPage:
-    """What a list page holds: `status` is "rows", "empty" or "layout_changed"."""
+    """What a list page holds. `empty` is the portal's own "no results" page; `doubt` says
+    why rows that could be read still do not look like the page we know (the spider records
+    a layout change, keeps the rows and does not take the page as the end of the list)."""
 
-    status: str
     rows: list[dict] = field(default_factory=list)
     next_href: str | None = None
-    why: str = ""
+    empty: bool = False
+    doubt: str = ""
 
 
 def _find_table(sel: Selector):
@@ -71,31 +74,34 @@ def _find_table(sel: Selector):
 
 
 def parse_list_page(html: str) -> ListPage:
-    """Rows of a list page, read by header label; a page we do not recognise says so."""
+    """Rows of a list page, read by header label.
+
+    Raises:
+        UnknownPageError: no results table (and no "no results" marker), changed headers, or
+            a table without rows.
+    """
     sel = Selector(text=html)
     table, labels = _find_table(sel)
     if table is None:
         if sel.css(EMPTY_MARKER):
-            return ListPage("empty")
-        return ListPage("layout_changed", why="no results table and no 'view-empty' marker")
+            return ListPage(empty=True)
+        raise UnknownPageError("no results table and no 'view-empty' marker")
     missing = [label for label in LIST_COLUMNS if label not in labels]
     unknown = [label for label in labels if label not in LIST_COLUMNS]
     if missing:
-        return ListPage(
-            "layout_changed", why=f"table headers changed: missing {missing}, found {labels}"
-        )
+        raise UnknownPageError(f"table headers changed: missing {missing}, found {labels}")
     index = {LIST_COLUMNS[label]: i for i, label in enumerate(labels) if label in LIST_COLUMNS}
     rows = [_parse_row(tr.css("td"), index) for tr in table.css("tbody tr")]
     rows = [row for row in rows if row is not None]
     next_href = sel.css(NEXT_LINK).get()
-    page = ListPage("rows", rows, next_href)
+    page = ListPage(rows, next_href)
     if unknown:
-        page.status, page.why = "layout_changed", f"unknown table headers {unknown}"
+        page.doubt = f"unknown table headers {unknown}"
     elif not rows:
-        page.status, page.why = "layout_changed", "results table without rows"
+        raise UnknownPageError("results table without rows")
     elif len(rows) >= PAGE_SIZE and next_href is None and not sel.css(PAGER):
         # A full page with no pager at all: the pager moved, not the end of the list.
-        page.status, page.why = "layout_changed", f"{len(rows)} rows but no pager"
+        page.doubt = f"{len(rows)} rows but no pager"
     return page
 
 
@@ -127,25 +133,40 @@ def _parse_row(cells, index: dict[str, int]) -> dict | None:
     }
 
 
+# The pager's "last »" link, whose `page` (0-based) is the last list page.
+LAST_PAGE = re.compile(r'class="pager-last"><a[^>]*href="[^"]*[?&]page=(\d+)')
+
+
+def last_page_index(html: str) -> int | None:
+    """The 0-based index of the last list page from the pager's "last »" link, if shown."""
+    match = LAST_PAGE.search(html)
+    return int(match[1]) if match else None
+
+
 def active_page_number(html: str) -> int | None:
     """The 1-based page number the pager marks as current, if there is a pager."""
     text = Selector(text=html).css("ul.pagination li.active span::text").get()
     return int(text) if text and text.strip().isdigit() else None
 
 
-def parse_detail_page(html: str) -> dict | None:
-    """Fields of a detail page found by their labels; None when no known label is there.
+def parse_detail_page(html: str) -> dict:
+    """Fields of a detail page found by their labels.
 
     A label is an element whose own text is the label text; its value is the rest of the
     label's parent: a Drupal `div.field` (tried first, as it is cheap), or any other element
     such as a `<p>` holding `<strong>Label:</strong>`.
+
+    Raises:
+        UnknownPageError: no known label on the page.
     """
     sel = Selector(text=html)
     found: dict = {}
     _read_labels(sel.css("div.field > div.field-label"), found)
     if not set(DETAIL_LABELS.values()) <= set(found):  # a label outside Drupal's field markup
         _read_labels(sel.xpath("//body//*[normalize-space(text())]"), found)
-    return found or None
+    if not found:
+        raise UnknownPageError("detail page without any known label")
+    return found
 
 
 def _read_labels(nodes, found: dict) -> None:
@@ -173,21 +194,17 @@ def _read_labels(nodes, found: dict) -> None:
 CSV_COLUMNS = LIST_COLUMNS
 
 
-class CsvLayoutError(ValueError):
-    pass
-
-
 def parse_export_csv(text: str) -> list[dict]:
     """Rows of the CSV export as dicts with our column names and a `raw` copy.
 
-    Raises CsvLayoutError when a column we need is not in the header.
+    Raises UnknownPageError when a column we need is not in the header.
     """
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
     header = next(reader, None) or []
     keys = [header_key(h) for h in header]
     missing = [label for label in CSV_COLUMNS if label not in keys]
     if missing:
-        raise CsvLayoutError(f"CSV header changed: missing {missing}, found {header}")
+        raise UnknownPageError(f"CSV header changed: missing {missing}, found {header}")
     index = {CSV_COLUMNS[k]: i for i, k in enumerate(keys) if k in CSV_COLUMNS}
     rows = []
     for cells in reader:

@@ -1,7 +1,12 @@
-"""The base class every breach spider inherits: modes, base URL override, run status.
+"""The base class every breach spider inherits: what the source is, modes, base URL, run status.
+
+A spider class declares its source (the only registry; crawler/sources.py reads it through
+Scrapy's SpiderLoader): `jurisdiction` (state code, None for an aggregator), `source_kind`
+("state" portal or "aggregator"), `modes`, `live_base_url` and `live_crawl_delay`.
 
 Arguments (`scrapy crawl <name> -a key=value`):
-- `mode`: `nightly` (default: cheap, incremental) or `backfill` (everything the source has);
+- `mode`: `nightly` (default: cheap, incremental) or `backfill` (everything the source has),
+  among the spider's `modes`;
 - `base_url`: `http://host:port[/prefix]` sends every request to that host, same paths under
   the prefix, so any local copy of a portal can be crawled. Stored URLs stay the live ones;
 - `db_path`: the database to read what is already stored (default: BREACH_DB_PATH).
@@ -15,20 +20,25 @@ from urllib.parse import urlsplit, urlunsplit
 
 import scrapy
 
+from crawler.items import BreachNotice
 from pipelines.db import loads
 
 MODES = ("nightly", "backfill")
+KINDS = ("state", "aggregator")
 
-# A copy on this machine gets none of the live politeness: no robots.txt, no delays.
-LOCAL_SETTINGS = {
-    "ROBOTSTXT_OBEY": False,
-    "DOWNLOAD_DELAY": 0,
-    "AUTOTHROTTLE_ENABLED": False,
-    "CONCURRENT_REQUESTS": 32,
-    "CONCURRENT_REQUESTS_PER_DOMAIN": 16,
-    "RETRY_BACKOFF_BASE": 0.05,
-    "RETRY_BACKOFF_MAX": 1,
-}
+
+class SpiderArgumentError(ValueError):
+    """A spider argument that cannot work (unknown mode, base URL without scheme or host):
+    a usage error, reported before anything is crawled or recorded."""
+
+
+def check_base_url(base_url: str) -> None:
+    """Raise SpiderArgumentError unless `base_url` is `http(s)://host[:port][/prefix]`."""
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise SpiderArgumentError(
+            f"base_url must be http(s)://host[:port][/prefix], not {base_url!r}"
+        )
 
 
 def is_loopback(url: str) -> bool:
@@ -42,27 +52,47 @@ def is_loopback(url: str) -> bool:
 
 
 class BreachSpider(scrapy.Spider):
-    """Shared behaviour; subclasses set `name`, `source_kind`, `live_base_url`."""
+    """Shared behaviour; subclasses set `name` and declare their source below."""
 
+    # --- What the source is (read by crawler/sources.py; nothing parses the spider's name) ---
+    jurisdiction: str | None = None  # two-letter state code of a state portal; None otherwise
     source_kind = "state"  # "state" for an AG portal, "aggregator" otherwise
+    # Modes this source supports; `scrapy nightly` runs the sources whose modes include
+    # "nightly", `scrapy backfill` those with "backfill".
+    modes: tuple[str, ...] = MODES
     live_base_url = ""  # e.g. "https://oag.ca.gov"
     # Other hosts whose links in pages belong to the same copy (e.g. "www.oag.ca.gov").
     live_aliases: tuple[str, ...] = ()
     # Seconds between requests to the live portal (robots.txt Crawl-delay where published).
     live_crawl_delay: float | None = None
 
+    # Run a nightly by default when the source has one, else its only mode.
+    @classmethod
+    def default_mode(cls) -> str:
+        return "nightly" if "nightly" in cls.modes else cls.modes[0]
+
+    @classmethod
+    def check_arguments(cls, mode: str | None = None, base_url: str | None = None, **_) -> None:
+        """Raise SpiderArgumentError for arguments that cannot work, before any run starts
+        (the crawl command calls this before the run log opens; __init__ calls it too)."""
+        if mode is not None and mode not in cls.modes:
+            raise SpiderArgumentError(
+                f"{cls.name} supports mode {' or '.join(cls.modes)}, not {mode!r}"
+            )
+        if base_url is not None:
+            check_base_url(base_url)
+
     def __init__(
         self,
         *args,
-        mode: str = "nightly",
+        mode: str | None = None,
         base_url: str | None = None,
         db_path: str | None = None,
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
-        if mode not in MODES:
-            raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
-        self.mode = mode
+        self.check_arguments(mode=mode, base_url=base_url)
+        self.mode = mode or self.default_mode()
         self.base_url = (base_url or self.live_base_url).rstrip("/")
         self.db_path = db_path
         self.run_details: dict = {}
@@ -76,7 +106,8 @@ class BreachSpider(scrapy.Spider):
         if spider.db_path is None:
             spider.db_path = crawler.settings.get("BREACH_DB_PATH")
         if spider.is_local:
-            crawler.settings.setdict(LOCAL_SETTINGS, priority="spider")
+            local = crawler.settings.getdict("BREACH_LOCAL_SETTINGS")
+            crawler.settings.setdict(local, priority="spider")
         elif spider.live_crawl_delay:
             # DOWNLOAD_DELAY is also AutoThrottle's floor, so the delay is never undercut.
             delay = max(spider.live_crawl_delay, crawler.settings.getfloat("DOWNLOAD_DELAY"))
@@ -118,6 +149,15 @@ class BreachSpider(scrapy.Spider):
         if not url.startswith(self.base_url) or self.base_url == self.live_base_url:
             return url
         return self.live_base_url + url[len(self.base_url) :]
+
+    # --- Items ------------------------------------------------------------------------------------
+    def notice(self, **fields) -> BreachNotice:
+        """The item for one notice: the spider, never a page reader, says whose it is."""
+        return BreachNotice(source=self.name, source_kind=self.source_kind, **fields)
+
+    def expected_notices(self, response) -> int | None:
+        """How many notices the source holds, when `response` tells (backfill progress)."""
+        return None
 
     # --- What is stored -----------------------------------------------------------------------
     def _read(self, sql: str, params: tuple) -> list[tuple]:
