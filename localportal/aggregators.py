@@ -1,8 +1,7 @@
 """Local copies of two aggregators that retell state notices: the Rankiteo blog and CSIDB.
 
 Neither site was ever captured as HTML, so both are reconstructions from the real page texts
-in localportal/data/aggregators/ and the documented page structure (AGGREGATORS.md 2.1,
-2.2). They exist so the demo and end-to-end tests show one incident told by several sources.
+in localportal/data/aggregators/ and the page structure described below. They exist so the demo and end-to-end tests show one incident told by several sources.
 
 - Rankiteo (prefix "/rankiteo"), a Ghost blog: `/sitemap.xml` (a sitemap index whose `<loc>`s
   are live absolute URLs, as Ghost writes them) -> `/sitemap-posts.xml` (`<loc>` + `<lastmod>`)

@@ -2,7 +2,7 @@
 
 List pages reuse the real captured page (localportal/data/ca/list-search-tmobile.html) as
 the frame: only the results table is generated, and a Drupal/Bootstrap pager is added as
-documented (PORTALS.md 1.1). The no-result page is the real capture as served. Detail pages
+the live site has one (`ul.pagination`, `li.next`, `?page=N` from 0). The no-result page is the real capture as served. Detail pages
 follow the documented field order and Drupal 7 field markup; no real detail page was ever
 captured, so they are a reconstruction. The `sb24-` IDs are synthetic (the CSV export has
 none): sparse, decreasing with age, as the real Drupal node ids are.

@@ -16,6 +16,10 @@ from datetime import datetime
 from crawler.runner import Job
 from localportal import aggregators, ca, me
 
+# The demo serves its copy here when the port is free (else on any free port). Local run
+# history is kept per base URL (Rankiteo's nightly reads posts changed since its last ok
+# run of that URL), so a fixed port lets a second demo run find the first.
+DEMO_PORT = 8000
 SITE_PREFIXES = {
     "ca_ag": "/ca",
     "me_ag": "/me",

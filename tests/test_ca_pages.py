@@ -131,7 +131,7 @@ def test_real_export_multi_date_cells(export_rows):
     counts = {}
     for row in export_rows:
         counts[len(row["breach_dates"])] = counts.get(len(row["breach_dates"]), 0) + 1
-    # The distribution measured on this file (PORTALS.md 1.2).
+    # The distribution measured on this file (localportal/data/README.md describes it).
     assert (counts[0], counts[1], counts[2], counts[21]) == (442, 2453, 1579, 1)
     eaze = next(r for r in export_rows if len(r["breach_dates"]) == 21)
     assert eaze["entity_name"] == "Eaze Technologies, Inc."

@@ -1,8 +1,11 @@
 """`scrapy demo`: the bundled copy crawled into a database, and never into one with live data."""
 
+import socket
 import sqlite3
+import subprocess
+import sys
 
-from helpers import rows, scrapy_command
+from helpers import ROOT, rows, run_spider, scrapy_command
 
 from pipelines.db import connect
 
@@ -25,6 +28,10 @@ def test_demo_crawls_every_source_and_finds_cross_source_incidents(tmp_path):
     assert again.returncode == 0, again
     ca_run = rows(db, "select * from crawl_runs where spider = 'ca_ag' order by id desc limit 1")[0]
     assert (ca_run["notices_new"], ca_run["requests"]) == (0, 1)
+    # Rankiteo finds its last ok run of the same local copy: only its two sitemaps.
+    rankiteo = rows(db, "select * from crawl_runs where spider = 'agg_rankiteo' order by id")
+    assert rankiteo[0]["base_url"] == rankiteo[-1]["base_url"]
+    assert (rankiteo[-1]["notices_new"], rankiteo[-1]["requests"]) == (0, 2)
 
 
 def test_demo_refuses_a_database_with_live_crawls(tmp_path):
@@ -38,3 +45,22 @@ def test_demo_refuses_a_database_with_live_crawls(tmp_path):
     assert result.returncode == 2, result
     assert "will not write" in result.log
     assert sqlite3.connect(db).execute("select count(*) from notices").fetchone()[0] == 0
+
+
+def test_the_bundled_portal_can_be_served_on_a_given_port_and_crawled(tmp_path):
+    with socket.socket() as probe:  # a free port for this test
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "localportal.serve", "--port", str(port)],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        assert f"127.0.0.1:{port}" in server.stdout.readline()
+        db = tmp_path / "served.db"
+        result = run_spider("ca_ag", db, base_url=f"http://127.0.0.1:{port}/ca")
+        assert result.returncode == 0, result
+        assert rows(db, "select count(*) n from notices")[0]["n"] > 150
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

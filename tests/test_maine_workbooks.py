@@ -41,7 +41,7 @@ def find(rows, entity: str, reported: str) -> dict:
 
 
 def test_every_row_is_read(form_rows, log_rows):
-    # 985 form rows (PORTALS.md 2.5); the log's 2,070 notices (its blank rows are skipped).
+    # 985 form rows (localportal/data/README.md); the log's 2,070 notices (its blank rows are skipped).
     assert len(form_rows) == 985
     assert len(log_rows) == 2070
     assert all(r.fields["entity_name"] for r in form_rows)
