@@ -38,7 +38,7 @@ def test_every_source_declares_what_it_is(name):
     source = sources.source_info(name)
     assert source.kind in ("state", "aggregator")
     if source.kind == "state":
-        assert source.jurisdiction and len(source.jurisdiction) == 2
+        assert len(source.jurisdiction or "") == 2
         assert source.jurisdiction.isupper()
     else:
         assert source.jurisdiction is None
