@@ -93,6 +93,15 @@ DOWNLOADER_MIDDLEWARES = {
     # Scrapy's retry, plus a wait between attempts (crawler/middlewares.py).
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
+    # Nearer the downloader than the retry: a host that is down ends the crawl in seconds.
+    "crawler.middlewares.HostDownMiddleware": 560,
+}
+# Attempts (first try + retries) of a host that fails DNS or refuses connections, with no
+# answer from it yet, before the crawl ends with that cause (crawler/middlewares.py).
+HOST_DOWN_ATTEMPTS = 2
+# Every notice a spider yields is checked for mis-decoded text (flagged, never dropped).
+SPIDER_MIDDLEWARES = {
+    "crawler.middlewares.MisdecodedTextMiddleware": 100,
 }
 # The run log (crawl_runs) and the run's status and exit code.
 EXTENSIONS = {

@@ -87,13 +87,13 @@ def _default_sources() -> tuple[SourceInfo, ...]:
 
 
 def _sources_of(loader: SpiderLoader) -> list[SourceInfo]:
-    """State portals first, then aggregators, each by name: the order runs and tables use."""
-    found = [_info(loader.load(name)) for name in loader.list()]
-    return sorted(found, key=lambda s: (s.kind != "state", s.name))
+    """In the spiders' `run_order` (then by name): the order runs and tables use."""
+    classes = [loader.load(name) for name in loader.list()]
+    return [_info(cls) for cls in sorted(classes, key=lambda c: (c.run_order, c.name))]
 
 
 def all_sources(settings=None) -> list[SourceInfo]:
-    """Every source (every spider in SPIDER_MODULES): state portals, then aggregators."""
+    """Every source (every spider in SPIDER_MODULES), in run order."""
     if settings is None:
         return list(_default_sources())
     return _sources_of(_loader(settings))

@@ -33,6 +33,10 @@ NEXT_LINK = (
     "a[title='Go to next page']::attr(href)"
 )
 PAGER = "ul.pagination, ul.pager, nav.pager, .item-list .pager"
+# The site footer closes every page; a page without it was cut short.
+FOOTER = "footer, .region-footer, #footer"
+# How the portal writes a date in its list and export: MM/DD/YYYY, four-digit years, or n/a.
+LIST_DATE = re.compile(r"^(?:\d{1,2}/\d{1,2}/\d{4}|n/a)$", re.IGNORECASE)
 # Detail-page labels (normalised) -> what they hold.
 DETAIL_LABELS = {
     "sample of notice": "notice_urls",
@@ -63,6 +67,8 @@ class ListPage:
     next_href: str | None = None
     empty: bool = False
     doubt: str = ""
+    pager: bool = False  # the page has a pager (a list of more than one page does)
+    footer: bool = False  # the page's footer is there: the page was not cut short
 
 
 def _find_table(sel: Selector):
@@ -94,12 +100,12 @@ def parse_list_page(html: str) -> ListPage:
     rows = [_parse_row(tr.css("td"), index) for tr in table.css("tbody tr")]
     rows = [row for row in rows if row is not None]
     next_href = sel.css(NEXT_LINK).get()
-    page = ListPage(rows, next_href)
+    page = ListPage(rows, next_href, pager=bool(sel.css(PAGER)), footer=bool(sel.css(FOOTER)))
     if unknown:
         page.doubt = f"unknown table headers {unknown}"
     elif not rows:
         raise UnknownPageError("results table without rows")
-    elif len(rows) >= PAGE_SIZE and next_href is None and not sel.css(PAGER):
+    elif len(rows) >= PAGE_SIZE and next_href is None and not page.pager:
         # A full page with no pager at all: the pager moved, not the end of the list.
         page.doubt = f"{len(rows)} rows but no pager"
     return page
@@ -221,3 +227,9 @@ def parse_export_csv(text: str) -> list[dict]:
             }
         )
     return rows
+
+
+def is_list_date(text: str | None) -> bool:
+    """Whether a list or export date is written as the portal writes dates (a cut "04/02/20"
+    is not: read as 2020 it would be a wrong date, not a missing one)."""
+    return bool(text) and bool(LIST_DATE.match(text.strip()))

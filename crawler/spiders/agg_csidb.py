@@ -43,6 +43,7 @@ MAX_REDIRECTS = 3
 
 class AggCsidbSpider(BreachSpider):
     name = "agg_csidb"
+    run_order = 50
     jurisdiction = None
     source_kind = "aggregator"
     modes = ("nightly", "backfill")

@@ -45,6 +45,7 @@ def _as_utc(text: str) -> datetime | None:
 
 class AggRankiteoSpider(BreachSpider, SitemapSpider):
     name = "agg_rankiteo"
+    run_order = 40
     jurisdiction = None
     source_kind = "aggregator"
     modes = ("nightly", "backfill")
@@ -55,7 +56,14 @@ class AggRankiteoSpider(BreachSpider, SitemapSpider):
     sitemap_follow = [r"/sitemap-posts[^/]*\.xml$"]  # noqa: RUF012 (SitemapSpider reads it)
     sitemap_rules = [(POST_URL, "parse_post")]  # noqa: RUF012
 
+    @classmethod
+    def check_arguments(cls, since: str | None = None, **kwargs) -> None:
+        super().check_arguments(**kwargs)
+        if since is not None and _as_utc(since) is None:
+            raise SpiderArgumentError(f"since must be YYYY-MM-DD, not {since!r}")
+
     def __init__(self, *args, since: str | None = None, **kwargs):
+        self.check_arguments(since=since)
         super().__init__(*args, **kwargs)
         self.since = since
         self._floor: datetime | None = None

@@ -19,6 +19,8 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import scrapy
+from scrapy import signals
+from scrapy.exceptions import CloseSpider
 
 from crawler.items import BreachNotice
 from pipelines.db import loads
@@ -61,6 +63,8 @@ class BreachSpider(scrapy.Spider):
     # "nightly", `scrapy backfill` those with "backfill".
     modes: tuple[str, ...] = MODES
     live_base_url = ""  # e.g. "https://oag.ca.gov"
+    # Where the source comes in `scrapy nightly` and the summary tables (ties: by name).
+    run_order = 100
     # Other hosts whose links in pages belong to the same copy (e.g. "www.oag.ca.gov").
     live_aliases: tuple[str, ...] = ()
     # Seconds between requests to the live portal (robots.txt Crawl-delay where published).
@@ -103,6 +107,7 @@ class BreachSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider._on_idle, signal=signals.spider_idle)
         if spider.db_path is None:
             spider.db_path = crawler.settings.get("BREACH_DB_PATH")
         if spider.is_local:
@@ -216,6 +221,26 @@ class BreachSpider(scrapy.Spider):
         self.run_details.setdefault("layout_changed", []).append(
             {"url": self.canonical(response.url), "why": why}
         )
+
+    def list_incomplete(self, response, why: str) -> None:
+        """A list was not read to its end (a page cut short, a pager that breaks off): the
+        run is an error with this reason, so the next nightly re-reads the whole list."""
+        self.logger.error("List incomplete at %s: %s", response.url, why)
+        self.crawler.stats.inc_value("breach/list_incomplete")
+        self.run_details.setdefault("list_incomplete", []).append(
+            {"url": self.canonical(response.url), "why": why}
+        )
+
+    def _on_idle(self, spider) -> None:
+        # Once everything that could be read was read: an incomplete list ends the run with
+        # its reason as the finish reason, so the run log and `health` name it.
+        problems = self.run_details.get("list_incomplete")
+        if (
+            spider is self
+            and problems
+            and not self.crawler.stats.get_value("breach/layout_changed")
+        ):
+            raise CloseSpider(f"list incomplete: {problems[0]['why']}")
 
     def source_offline(self, response, why: str) -> None:
         """The source says it is offline: a state of the source, not an empty result."""

@@ -18,6 +18,7 @@ every list page and the CSV export.
 """
 
 from collections import Counter
+from urllib.parse import parse_qs, urlsplit
 
 import scrapy
 
@@ -26,6 +27,7 @@ from crawler.pages import UnknownPageError
 from crawler.pages import ca_ag as ca
 from crawler.spiders.base import BreachSpider
 from crawler.textparse.dates import parse_date
+from crawler.textparse.decoding import misdecoded
 
 LIST_PATH = "/privacy/databreach/list"
 EXPORT_PATH = "/privacy/databreach/list-export"
@@ -33,8 +35,23 @@ EXPORT_PATH = "/privacy/databreach/list-export"
 EXAMPLES = 20
 
 
+def _list_page_key(url: str) -> tuple:
+    """Which list page a URL asks for: `/list` and `/list?page=0` are the same page."""
+    parts = urlsplit(url)
+    query = parse_qs(parts.query)
+    page = (query.pop("page", None) or ["0"])[0]
+    return parts.path, tuple(sorted((k, tuple(v)) for k, v in query.items())), page
+
+
+def _flag(item: BreachNotice, flag: str) -> None:
+    flags = item.setdefault("flags", [])
+    if flag not in flags:
+        flags.append(flag)
+
+
 class CaAgSpider(BreachSpider):
     name = "ca_ag"
+    run_order = 10
     jurisdiction = "CA"
     source_kind = "state"
     modes = ("nightly", "backfill")
@@ -50,6 +67,7 @@ class CaAgSpider(BreachSpider):
         super().__init__(*args, **kwargs)
         self.list_keys: Counter = Counter()  # (name, reported) of every list row seen
         self.list_complete = False
+        self.list_pages_read: set[tuple] = set()  # (path, other query, page index)
         self.export_rows: list[dict] | None = None
         self.stop_at_stored_page = self.mode == "nightly"  # decided again in start()
 
@@ -73,6 +91,7 @@ class CaAgSpider(BreachSpider):
         @returns items 1
         @scrapes source_id entity_name reported_date
         """
+        self.list_pages_read.add(_list_page_key(response.url))
         try:
             result = ca.parse_list_page(response.text)
         except UnknownPageError as error:
@@ -82,14 +101,18 @@ class CaAgSpider(BreachSpider):
             self.layout_changed(response, result.doubt)
         if result.empty:
             self.logger.info("No notices on %s (view-empty)", response.url)
-        current = ca.active_page_number(response.text)
-        if current is not None and current != page + 1:
-            self.logger.warning("Asked for page %d, pager says %d", page + 1, current)
+        cut = self._cut_short(response, result, page)
+        rows = result.rows
+        if cut and rows and ("partial" in response.flags or not result.footer):
+            # The last row may itself be cut (a name or date half sent): it waits for the
+            # next nightly, which re-reads the whole list after this incomplete run.
+            self.run_details.setdefault("rows_withheld", []).append(rows[-1]["source_id"])
+            rows = rows[:-1]
 
-        self.listed(len(result.rows))
+        self.listed(len(rows))
         stored = self.stored_notices()
-        page_ids = [row["source_id"] for row in result.rows if row["source_id"]]
-        for row in result.rows:
+        page_ids = [row["source_id"] for row in rows if row["source_id"]]
+        for row in rows:
             self.list_keys[self._key(row)] += 1
             item = self._item(row, response)
             known = stored.get(row["source_id"])
@@ -106,21 +129,57 @@ class CaAgSpider(BreachSpider):
             else:
                 yield self._list_only(item, known)
 
+        next_url = self.resolve(response, result.next_href) if result.next_href else None
+        if self._pager_broken(response, page, next_url):
+            return
         all_stored = bool(page_ids) and all(sid in stored for sid in page_ids)
-        if result.next_href and not (self.stop_at_stored_page and all_stored):
-            yield scrapy.Request(
-                self.resolve(response, result.next_href),
-                callback=self.parse,
-                cb_kwargs={"page": page + 1},
-            )
-        elif not result.doubt:
-            if all_stored and result.next_href:
+        if next_url and not (self.stop_at_stored_page and all_stored and not cut):
+            yield scrapy.Request(next_url, callback=self.parse, cb_kwargs={"page": page + 1})
+        elif not result.doubt and not cut:
+            if all_stored and next_url:
                 self.logger.info("Page %d holds only stored notices: nightly stops here", page + 1)
-            self.list_complete = not result.next_href
+            self.list_complete = not next_url
             self._check_completeness()
 
+    def _cut_short(self, response, result: ca.ListPage, page: int) -> str | None:
+        """Why this list page is not a whole page, if it is not (never the end of the list)."""
+        number = page + 1
+        if "partial" in response.flags:
+            why = f"list page {number} arrived cut short (partial response)"
+        elif result.rows and not result.footer:
+            why = f"list page {number} ends without the page footer (cut short)"
+        elif result.next_href and len(result.rows) < ca.PAGE_SIZE:
+            why = (
+                f"list page {number} has {len(result.rows)} rows, fewer than a full page of "
+                f"{ca.PAGE_SIZE}, but its pager says more pages follow"
+            )
+        elif page > 0 and not result.empty and not result.pager:
+            why = f"list page {number} has no pager, though the list's pager led to it"
+        else:
+            return None
+        self.list_incomplete(response, why)
+        self._completeness_not_checked(why)
+        return why
+
+    def _pager_broken(self, response, page: int, next_url: str | None) -> bool:
+        """A pager that does not advance is a layout error: the list is not followed on."""
+        current = ca.active_page_number(response.text)
+        if current is not None and current != page + 1:
+            why = f"asked for list page {page + 1}, the pager says it is page {current}"
+        elif next_url and _list_page_key(next_url) in self.list_pages_read:
+            why = f"the pager's next link on list page {page + 1} leads to a page already read"
+        else:
+            return False
+        self.layout_changed(response, why)
+        self._completeness_not_checked(why)
+        return True
+
+    def _completeness_not_checked(self, why: str) -> None:
+        if self.mode == "backfill":
+            self.run_details["completeness"] = {"checked": False, "why": why}
+
     def _item(self, row: dict, response) -> BreachNotice:
-        return self.notice(
+        item = self.notice(
             source_id=row["source_id"],
             url=self.canonical(row["href"]) if row["href"] else self.canonical(response.url),
             entity_name=row["entity_name"],
@@ -128,6 +187,16 @@ class CaAgSpider(BreachSpider):
             reported_date=row["reported_date"],
             raw=row["raw"],
         )
+        # The list writes MM/DD/YYYY; anything else (a date cut to "04/02/20") is not read as
+        # a date at all: the text stays in raw, and the field is flagged, never guessed.
+        if not ca.is_list_date(row["reported_date"]):
+            del item["reported_date"]
+            _flag(item, "unparsed:reported_date")
+        dates = [d for d in row["breach_dates"] if ca.is_list_date(d)]
+        if dates != row["breach_dates"]:
+            item["breach_dates"] = dates
+            _flag(item, "unparsed:breach_dates")
+        return item
 
     @staticmethod
     def _list_only(item: BreachNotice, known: dict | None) -> BreachNotice:
@@ -138,9 +207,13 @@ class CaAgSpider(BreachSpider):
         """
         if item["breach_dates"] in ([], ["n/a"]):
             del item["breach_dates"]
+        if known and misdecoded(item.get("entity_name")):
+            # A list page in the wrong encoding: the stored name (from a detail page or an
+            # earlier list) is kept rather than replaced by a mangled one.
+            del item["entity_name"]
         detail_flags = [f for f in (known or {}).get("flags", []) if f == "detail_dates_differ"]
-        if detail_flags:
-            item["flags"] = detail_flags
+        for flag in detail_flags:
+            _flag(item, flag)
         return item
 
     def parse_detail(self, response, item: BreachNotice):
@@ -149,7 +222,7 @@ class CaAgSpider(BreachSpider):
             detail = ca.parse_detail_page(response.text)
         except UnknownPageError as error:
             self.layout_changed(response, str(error))
-            item["flags"] = ["detail_missing"]
+            _flag(item, "detail_missing")
             yield item
             return
         item["url"] = self.canonical(response.url)
@@ -165,7 +238,11 @@ class CaAgSpider(BreachSpider):
         if not item["breach_dates"] or item["breach_dates"] == ["n/a"]:
             item["breach_dates"] = detail.get("breach_dates") or item["breach_dates"]
         elif self._dates_differ(item["breach_dates"], detail.get("breach_dates") or []):
-            item["flags"] = ["detail_dates_differ"]
+            _flag(item, "detail_dates_differ")
+        # The same notice's name from the better-decoded of its two pages.
+        detail_name = detail.get("entity_name")
+        if misdecoded(item.get("entity_name")) and detail_name and not misdecoded(detail_name):
+            item["entity_name"] = detail_name
         yield item
 
     @staticmethod
@@ -179,7 +256,7 @@ class CaAgSpider(BreachSpider):
         """Store what the list said; the next nightly fetches the detail page again."""
         item = failure.request.cb_kwargs["item"]
         self.logger.error("Detail page failed for %s: %s", item["source_id"], failure.value)
-        item["flags"] = ["detail_missing"]
+        _flag(item, "detail_missing")
         return item
 
     def expected_notices(self, response) -> int | None:

@@ -39,16 +39,22 @@ MAX_REMOVED_SHARE = 0.05
 
 class MeAgSpider(BreachSpider):
     name = "me_ag"
+    run_order = 20
     jurisdiction = "ME"
     source_kind = "state"
     modes = ("nightly", "backfill")
     live_base_url = "https://www.maine.gov"
     live_aliases = ("maine.gov", "apps.web.maine.gov")
 
-    def __init__(self, *args, viewer: str = "new", **kwargs):
-        super().__init__(*args, **kwargs)
-        if viewer not in VIEWERS:
+    @classmethod
+    def check_arguments(cls, viewer: str | None = None, **kwargs) -> None:
+        super().check_arguments(**kwargs)
+        if viewer is not None and viewer not in VIEWERS:
             raise SpiderArgumentError(f"viewer must be one of {VIEWERS}, not {viewer!r}")
+
+    def __init__(self, *args, viewer: str = "new", **kwargs):
+        self.check_arguments(viewer=viewer)
+        super().__init__(*args, **kwargs)
         self.viewer = viewer
         self.offline = False
         self.unknown_labels: dict[str, int] = {}

@@ -39,6 +39,7 @@ EXPECTED_WORKBOOKS = 2
 
 class MeAgArchiveSpider(BreachSpider):
     name = "me_ag_archive"
+    run_order = 30
     jurisdiction = "ME"
     source_kind = "state"
     modes = ("backfill",)
