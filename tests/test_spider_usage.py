@@ -4,10 +4,12 @@ import socket
 import time
 
 import pytest
-from helpers import last_run, rows, scrapy_command
+from helpers import last_run, rows, run_spider, scrapy_command
 from twisted.internet.error import ConnectionRefusedError, DNSLookupError
 
 from crawler.middlewares import host_down_reason
+from localportal import ca
+from localportal.server import PortalServer
 
 
 @pytest.mark.parametrize(
@@ -70,3 +72,22 @@ def test_the_cause_is_named_for_dns_and_refused_connections():
         "connection refused by 127.0.0.1:9"
     )
     assert host_down_reason("https://oag.ca.gov/", ValueError("other")) is None
+
+
+def test_errors_are_one_line_without_traceback_unless_debug(tmp_path):
+    portal = ca.CASite(ca.build_notices(ca.load_real_rows()[:5]))
+    with PortalServer([portal]) as server:
+        server.add_fault(r"/list$", "reset", times=-1)  # the list page never arrives
+        quiet = run_spider("ca_ag", tmp_path / "a.db", base_url=server.base_url("/ca"))
+        debug = run_spider(
+            "ca_ag",
+            tmp_path / "b.db",
+            base_url=server.base_url("/ca"),
+            settings={"LOG_LEVEL": "DEBUG"},
+        )
+    assert quiet.returncode == 1, quiet
+    assert "Traceback" not in quiet.log
+    (line,) = [x for x in quiet.log.splitlines() if "Error downloading" in x]
+    assert "list" in line
+    assert "[" in line  # the exception, folded into the line
+    assert "Traceback" in debug.log

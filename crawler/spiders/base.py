@@ -22,6 +22,7 @@ import scrapy
 from scrapy import signals
 from scrapy.exceptions import CloseSpider
 
+from crawler import logfilter
 from crawler.items import BreachNotice
 from pipelines.db import loads
 
@@ -108,6 +109,12 @@ class BreachSpider(scrapy.Spider):
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider._on_idle, signal=signals.spider_idle)
+        # On opening: Scrapy installs its log handler for each crawl after making the spider.
+        crawler.signals.connect(
+            lambda spider: logfilter.install(crawler.settings),
+            signal=signals.spider_opened,
+            weak=False,
+        )
         if spider.db_path is None:
             spider.db_path = crawler.settings.get("BREACH_DB_PATH")
         if spider.is_local:
