@@ -125,11 +125,24 @@ class AggRankiteoSpider(BreachSpider, SitemapSpider):
         # nothing; here an empty or foreign sitemap is a layout change, never zero results.
         self._entries, self._sitemap_type = 0, None
         requests = list(super()._parse_sitemap(response))
+        if cut := self._cut_short(response):
+            # The posts after the cut are unknown this run: the run is an error, so the
+            # next nightly's lastmod floor stays at the last complete run.
+            self.list_incomplete(response, cut)
         if self._entries == 0:
             self.layout_changed(response, "no sitemap entries (not a sitemap, or empty)")
         elif self._sitemap_type == "sitemapindex" and not requests:
             self.layout_changed(response, "the sitemap index lists no posts sitemap")
         return requests
+
+    def _cut_short(self, response) -> str | None:
+        """Why a sitemap is not whole, if it is not (partial response, or no closing tag)."""
+        if "partial" in response.flags:
+            return f"sitemap {self.canonical(response.url)} arrived cut short (partial response)"
+        body = self._get_sitemap_body(response) or b""
+        if b"<" in body and not re.search(rb"</(?:urlset|sitemapindex)>\s*$", body):
+            return f"sitemap {self.canonical(response.url)} ends before its closing tag"
+        return None
 
     def parse_post(self, response):
         """A post: one notice per affected entity, or nothing for a non-incident post.

@@ -37,6 +37,16 @@ MAX_REMOVED_AT_ONCE = 10
 MAX_REMOVED_SHARE = 0.05
 
 
+def _cut_short(response) -> str | None:
+    """Why the one list page is not whole, if it is not: Scrapy flags a body that ended
+    without its announced length `partial`; a whole page closes its table."""
+    if "partial" in response.flags:
+        return "the list page arrived cut short (partial response)"
+    if "</table>" not in response.text.lower():
+        return "the list page ends inside its table (cut short)"
+    return None
+
+
 class MeAgSpider(BreachSpider):
     name = "me_ag"
     run_order = 20
@@ -91,7 +101,12 @@ class MeAgSpider(BreachSpider):
             "detail_requests": len(to_fetch),
             "unreadable_rows": len(page.problems),
         }
-        if page.problems:
+        cut = _cut_short(response)
+        if cut:
+            # Rows after the cut are missing, not removed: nothing is marked, the run is an
+            # error, and the notices that were read are stored.
+            self.list_incomplete(response, cut)
+        elif page.problems:
             self.logger.error("%d list rows unreadable, e.g. %s", len(page.problems),
                               page.problems[:3])  # fmt: skip
             self.run_details["list"]["unreadable_examples"] = page.problems[:EXAMPLES]
