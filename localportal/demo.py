@@ -13,6 +13,7 @@ work to do.
 
 from datetime import datetime
 
+from crawler import sources
 from crawler.runner import Job
 from localportal import aggregators, ca, me
 
@@ -85,14 +86,16 @@ def demo_sites_and_jobs() -> tuple[list, list[Job]]:
     csidb_site = aggregators.build_csidb_site(
         csidb_retold(me_site), prefix=SITE_PREFIXES["agg_csidb"]
     )
+    # Spider arguments a source needs for this copy, besides mode and base_url.
+    extra = {"agg_csidb": {"urls": ",".join(aggregators.csidb_seed_paths(csidb_site))}}
     jobs = [
-        Job("ca_ag", {"mode": "nightly"}),
-        Job("me_ag", {"mode": "nightly"}),
-        Job("me_ag_archive", {"mode": "backfill"}),
-        Job("agg_rankiteo", {"mode": "nightly"}),
+        # Every registered source with a local copy, in run order: its nightly, or its
+        # backfill for a source without one (the closed Maine archive).
         Job(
-            "agg_csidb",
-            {"mode": "nightly", "urls": ",".join(aggregators.csidb_seed_paths(csidb_site))},
-        ),
+            source.name,
+            {"mode": "nightly" if source.nightly else "backfill", **extra.get(source.name, {})},
+        )
+        for source in sources.all_sources()
+        if source.name in SITE_PREFIXES
     ]
     return [ca_site, me_site, rankiteo_site, csidb_site], jobs

@@ -27,6 +27,7 @@ from scrapy.exceptions import CloseSpider
 from crawler.pages import UnknownPageError
 from crawler.pages import me_ag as maine
 from crawler.spiders.base import BreachSpider, SpiderArgumentError
+from crawler.textparse.decoding import misdecoded
 
 VIEWERS = ("new", "old")
 # Shown in logs and run details: enough examples to act on.
@@ -180,6 +181,9 @@ class MeAgSpider(BreachSpider):
             yield item
             return
         for name, value in detail.fields.items():
+            # The same notice's name from the better-decoded of its two pages.
+            if name == "entity_name" and misdecoded(value) and not misdecoded(row.entity_name):
+                continue
             item[name] = value
         item["raw"].update(detail.raw)
         self._note_unknown(detail, response)
