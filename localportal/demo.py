@@ -17,9 +17,9 @@ from crawler import sources
 from crawler.runner import Job
 from localportal import aggregators, ca, me
 
-# The demo serves its copy here when the port is free (else on any free port). Local run
-# history is kept per base URL (Rankiteo's nightly reads posts changed since its last ok
-# run of that URL), so a fixed port lets a second demo run find the first.
+# The demo serves its copy here when the port is free (else on any free port); the same
+# default as `python -m localportal.serve`. Run history of a local copy is found by its path
+# prefix whatever the port (crawler/spiders/base.py, site_key).
 DEMO_PORT = 8000
 SITE_PREFIXES = {
     "ca_ag": "/ca",

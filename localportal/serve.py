@@ -7,8 +7,8 @@ then, in another terminal, crawl any source from it, e.g.
     .venv/bin/scrapy crawl ca_ag -a mode=backfill -a base_url=http://127.0.0.1:8000/ca
 
 Each source is served under its own prefix (`/ca`, `/me`, `/rankiteo`, `/csidb`), with the
-same data as `scrapy demo`, whose default port this is too: a crawl of this copy and a demo
-run share their local run history (kept per base URL).
+same data as `scrapy demo`, whose default port this is too. A crawl of this copy and a demo
+run share their local run history (kept per path prefix for a loopback copy).
 """
 
 import argparse

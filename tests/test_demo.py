@@ -7,6 +7,8 @@ import sys
 
 from helpers import ROOT, rows, run_spider, scrapy_command
 
+from localportal.aggregators import build_rankiteo_site
+from localportal.server import PortalServer
 from pipelines.db import connect
 
 
@@ -64,3 +66,16 @@ def test_the_bundled_portal_can_be_served_on_a_given_port_and_crawled(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_local_run_history_is_found_whatever_port_the_copy_is_served_on(tmp_path):
+    db = tmp_path / "ports.db"
+    site = build_rankiteo_site(retold=[])
+    with PortalServer([site]) as first:
+        assert run_spider("agg_rankiteo", db, base_url=first.base_url("/rankiteo")).returncode == 0
+    with PortalServer([site]) as second:  # another free port, the same copy
+        assert second.root != first.root
+        assert run_spider("agg_rankiteo", db, base_url=second.base_url("/rankiteo")).returncode == 0
+    runs = rows(db, "select base_url, requests from crawl_runs order by id")
+    assert runs[0]["requests"] > 2
+    assert runs[1]["requests"] == 2  # the two sitemaps: the last ok run of this copy was found

@@ -55,7 +55,7 @@ class Command(ScrapyCommand):
             server = PortalServer(sites, port=DEMO_PORT)
         except OSError:  # taken (e.g. by `python -m localportal.serve`): any free port
             server = PortalServer(sites)
-            print(f"Port {DEMO_PORT} is taken: this run's local history starts afresh.")
+            print(f"Port {DEMO_PORT} is taken: serving on another port.")
         with server:
             print(f"Serving the demo portal at {server.root}")
             for job in jobs:

@@ -54,6 +54,15 @@ def is_loopback(url: str) -> bool:
         return False
 
 
+def site_key(base_url: str) -> str:
+    """Which site a base URL is, for run history: a live URL itself; a loopback copy by its
+    path prefix, whatever its port ("local:/ca")."""
+    base_url = base_url.rstrip("/")
+    if is_loopback(base_url):
+        return "local:" + urlsplit(base_url).path
+    return base_url
+
+
 class BreachSpider(scrapy.Spider):
     """Shared behaviour; subclasses set `name` and declare their source below."""
 
@@ -197,28 +206,36 @@ class BreachSpider(scrapy.Spider):
         return self._stored
 
     # Run history counts only crawls of the same site: a demo or test crawl of a local copy
-    # says nothing about the live portal, and the other way round.
+    # says nothing about the live portal, and the other way round. A local copy is the same
+    # site whatever port it is served on this time (`scrapy demo` falls back to any free
+    # port), so local history is keyed by its path prefix.
+    def _same_site(self, base_url: str | None) -> bool:
+        return site_key(base_url or "") == site_key(self.base_url)
+
+    def _history(self, sql: str) -> list[tuple]:
+        """(base_url, value) rows of this spider's runs, newest first, of this same site."""
+        rows = self._read(sql, (self.name,))
+        return [row for row in rows if self._same_site(row[0])]
+
     def previous_run_ok(self) -> bool:
         """Whether this source's last finished crawl of this site was healthy.
 
         A nightly that stops at the first page of stored notices relies on the previous crawl
         having read everything newer; after a failed or cut-short crawl it must not.
         """
-        rows = self._read(
-            "select source_status from crawl_runs where spider = ? and base_url = ?"
-            " and finished_at is not null order by id desc limit 1",
-            (self.name, self.base_url),
+        rows = self._history(
+            "select base_url, source_status from crawl_runs where spider = ?"
+            " and finished_at is not null order by id desc"
         )
-        return not rows or rows[0][0] == "ok"
+        return not rows or rows[0][1] == "ok"
 
     def last_ok_run_started(self) -> str | None:
         """When the last healthy crawl of this source and site started (ISO), if any."""
-        rows = self._read(
-            "select max(started_at) from crawl_runs where spider = ? and base_url = ?"
-            " and source_status = 'ok'",
-            (self.name, self.base_url),
+        rows = self._history(
+            "select base_url, started_at from crawl_runs where spider = ?"
+            " and source_status = 'ok' order by started_at desc"
         )
-        return rows[0][0] if rows else None
+        return rows[0][1] if rows else None
 
     # --- Loud failures --------------------------------------------------------------------------
     def layout_changed(self, response, why: str) -> None:
