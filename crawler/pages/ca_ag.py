@@ -9,11 +9,14 @@ with no IDs. A page that is not one of these raises `UnknownPageError`.
 import csv
 import io
 import re
+from collections import Counter
 from dataclasses import dataclass, field
+from urllib.parse import parse_qs, urlsplit
 
 from parsel import Selector
 
 from crawler.pages import UnknownPageError
+from crawler.textparse.dates import parse_date
 from crawler.textparse.text import clean_text, normalize_label
 
 # Header label (normalised, "(if known)" dropped) -> our column name.
@@ -149,6 +152,23 @@ def last_page_index(html: str) -> int | None:
     return int(match[1]) if match else None
 
 
+def list_page_key(url: str) -> tuple:
+    """Which list page a URL asks for: `/list` and `/list?page=0` are the same page."""
+    parts = urlsplit(url)
+    query = parse_qs(parts.query)
+    page = (query.pop("page", None) or ["0"])[0]
+    return parts.path, tuple(sorted((k, tuple(v)) for k, v in query.items())), page
+
+
+def dates_differ(list_dates: list[str], detail_dates: list[str]) -> bool:
+    """Whether a detail page gives other breach dates than its list row (as days)."""
+
+    def isos(texts):
+        return {d.value.iso for d in map(parse_date, texts) if d.value}
+
+    return bool(detail_dates) and isos(list_dates) != isos(detail_dates)
+
+
 def active_page_number(html: str) -> int | None:
     """The 1-based page number the pager marks as current, if there is a pager."""
     text = Selector(text=html).css("ul.pagination li.active span::text").get()
@@ -233,3 +253,28 @@ def is_list_date(text: str | None) -> bool:
     """Whether a list or export date is written as the portal writes dates (a cut "04/02/20"
     is not: read as 2020 it would be a wrong date, not a missing one)."""
     return bool(text) and bool(LIST_DATE.match(text.strip()))
+
+
+# --- The list against the CSV export (backfill) -------------------------------------------------
+def row_key(row: dict) -> tuple:
+    """How a list row and an export row are matched (the export has no ids): the name as
+    published, case-folded, and the reported date."""
+    name = (row.get("entity_name") or "").casefold()
+    reported = parse_date(row.get("reported_date")).value
+    return name, reported.iso if reported else row.get("reported_date")
+
+
+def completeness(list_keys: Counter, export_rows: list[dict], examples: int) -> dict:
+    """Notices in the list but not the export and the other way round, with examples."""
+    export_keys = Counter(row_key(row) for row in export_rows)
+    only_export = export_keys - list_keys
+    only_list = list_keys - export_keys
+    return {
+        "checked": True,
+        "list_rows": sum(list_keys.values()),
+        "export_rows": len(export_rows),
+        "only_in_export": sum(only_export.values()),
+        "only_in_list": sum(only_list.values()),
+        "examples_only_in_export": [list(k) for k in sorted(only_export)[:examples]],
+        "examples_only_in_list": [list(k) for k in sorted(only_list)[:examples]],
+    }

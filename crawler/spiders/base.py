@@ -54,6 +54,13 @@ def is_loopback(url: str) -> bool:
         return False
 
 
+def add_flag(item: BreachNotice, flag: str) -> None:
+    """Add a flag to an item once, keeping the flags it has."""
+    flags = item.setdefault("flags", [])
+    if flag not in flags:
+        flags.append(flag)
+
+
 def site_key(base_url: str) -> str:
     """Which site a base URL is, for run history: a live URL itself; a loopback copy by its
     path prefix, whatever its port ("local:/ca")."""

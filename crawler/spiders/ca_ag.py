@@ -18,35 +18,19 @@ every list page and the CSV export.
 """
 
 from collections import Counter
-from urllib.parse import parse_qs, urlsplit
 
 import scrapy
 
 from crawler.items import BreachNotice
 from crawler.pages import UnknownPageError
 from crawler.pages import ca_ag as ca
-from crawler.spiders.base import BreachSpider
-from crawler.textparse.dates import parse_date
+from crawler.spiders.base import BreachSpider, add_flag
 from crawler.textparse.decoding import misdecoded
 
 LIST_PATH = "/privacy/databreach/list"
 EXPORT_PATH = "/privacy/databreach/list-export"
 # Shown in logs and run details: enough examples to act on, not a dump of thousands.
 EXAMPLES = 20
-
-
-def _list_page_key(url: str) -> tuple:
-    """Which list page a URL asks for: `/list` and `/list?page=0` are the same page."""
-    parts = urlsplit(url)
-    query = parse_qs(parts.query)
-    page = (query.pop("page", None) or ["0"])[0]
-    return parts.path, tuple(sorted((k, tuple(v)) for k, v in query.items())), page
-
-
-def _flag(item: BreachNotice, flag: str) -> None:
-    flags = item.setdefault("flags", [])
-    if flag not in flags:
-        flags.append(flag)
 
 
 class CaAgSpider(BreachSpider):
@@ -91,7 +75,7 @@ class CaAgSpider(BreachSpider):
         @returns items 1
         @scrapes source_id entity_name reported_date
         """
-        self.list_pages_read.add(_list_page_key(response.url))
+        self.list_pages_read.add(ca.list_page_key(response.url))
         try:
             result = ca.parse_list_page(response.text)
         except UnknownPageError as error:
@@ -113,7 +97,7 @@ class CaAgSpider(BreachSpider):
         stored = self.stored_notices()
         page_ids = [row["source_id"] for row in rows if row["source_id"]]
         for row in rows:
-            self.list_keys[self._key(row)] += 1
+            self.list_keys[ca.row_key(row)] += 1
             item = self._item(row, response)
             known = stored.get(row["source_id"])
             if row["source_id"] and (known is None or "detail_missing" in known["flags"]):
@@ -166,7 +150,7 @@ class CaAgSpider(BreachSpider):
         current = ca.active_page_number(response.text)
         if current is not None and current != page + 1:
             why = f"asked for list page {page + 1}, the pager says it is page {current}"
-        elif next_url and _list_page_key(next_url) in self.list_pages_read:
+        elif next_url and ca.list_page_key(next_url) in self.list_pages_read:
             why = f"the pager's next link on list page {page + 1} leads to a page already read"
         else:
             return False
@@ -191,11 +175,11 @@ class CaAgSpider(BreachSpider):
         # a date at all: the text stays in raw, and the field is flagged, never guessed.
         if not ca.is_list_date(row["reported_date"]):
             del item["reported_date"]
-            _flag(item, "unparsed:reported_date")
+            add_flag(item, "unparsed:reported_date")
         dates = [d for d in row["breach_dates"] if ca.is_list_date(d)]
         if dates != row["breach_dates"]:
             item["breach_dates"] = dates
-            _flag(item, "unparsed:breach_dates")
+            add_flag(item, "unparsed:breach_dates")
         return item
 
     @staticmethod
@@ -213,7 +197,7 @@ class CaAgSpider(BreachSpider):
             del item["entity_name"]
         detail_flags = [f for f in (known or {}).get("flags", []) if f == "detail_dates_differ"]
         for flag in detail_flags:
-            _flag(item, flag)
+            add_flag(item, flag)
         return item
 
     def parse_detail(self, response, item: BreachNotice):
@@ -222,7 +206,7 @@ class CaAgSpider(BreachSpider):
             detail = ca.parse_detail_page(response.text)
         except UnknownPageError as error:
             self.layout_changed(response, str(error))
-            _flag(item, "detail_missing")
+            add_flag(item, "detail_missing")
             yield item
             return
         item["url"] = self.canonical(response.url)
@@ -237,26 +221,19 @@ class CaAgSpider(BreachSpider):
         }
         if not item["breach_dates"] or item["breach_dates"] == ["n/a"]:
             item["breach_dates"] = detail.get("breach_dates") or item["breach_dates"]
-        elif self._dates_differ(item["breach_dates"], detail.get("breach_dates") or []):
-            _flag(item, "detail_dates_differ")
+        elif ca.dates_differ(item["breach_dates"], detail.get("breach_dates") or []):
+            add_flag(item, "detail_dates_differ")
         # The same notice's name from the better-decoded of its two pages.
         detail_name = detail.get("entity_name")
         if misdecoded(item.get("entity_name")) and detail_name and not misdecoded(detail_name):
             item["entity_name"] = detail_name
         yield item
 
-    @staticmethod
-    def _dates_differ(list_dates: list[str], detail_dates: list[str]) -> bool:
-        def isos(texts):
-            return {d.value.iso for d in map(parse_date, texts) if d.value}
-
-        return bool(detail_dates) and isos(list_dates) != isos(detail_dates)
-
     def detail_failed(self, failure):
         """Store what the list said; the next nightly fetches the detail page again."""
         item = failure.request.cb_kwargs["item"]
         self.logger.error("Detail page failed for %s: %s", item["source_id"], failure.value)
-        _flag(item, "detail_missing")
+        add_flag(item, "detail_missing")
         return item
 
     def expected_notices(self, response) -> int | None:
@@ -300,34 +277,18 @@ class CaAgSpider(BreachSpider):
                 "why": "resumed backfill: pages read before the stop were not re-read",
             }
 
-    @staticmethod
-    def _key(row: dict) -> tuple:
-        name = (row.get("entity_name") or "").casefold()
-        reported = parse_date(row.get("reported_date")).value
-        return name, reported.iso if reported else row.get("reported_date")
-
     def _check_completeness(self) -> None:
         """Report notices in the list but not the CSV export, and the other way round."""
         if self.mode != "backfill" or self._resumed():
             return
         if not self.list_complete or self.export_rows is None:
             return
-        export_keys = Counter(self._key(row) for row in self.export_rows)
-        only_export = export_keys - self.list_keys
-        only_list = self.list_keys - export_keys
-        report = {
-            "checked": True,
-            "list_rows": sum(self.list_keys.values()),
-            "export_rows": len(self.export_rows),
-            "only_in_export": sum(only_export.values()),
-            "only_in_list": sum(only_list.values()),
-            "examples_only_in_export": [list(k) for k in sorted(only_export)[:EXAMPLES]],
-            "examples_only_in_list": [list(k) for k in sorted(only_list)[:EXAMPLES]],
-        }
+        report = ca.completeness(self.list_keys, self.export_rows, EXAMPLES)
         self.run_details["completeness"] = report
         self.crawler.stats.set_value("breach/ca_ag/only_in_export", report["only_in_export"])
         self.crawler.stats.set_value("breach/ca_ag/only_in_list", report["only_in_list"])
-        log = self.logger.warning if only_export or only_list else self.logger.info
+        differ = report["only_in_export"] or report["only_in_list"]
+        log = self.logger.warning if differ else self.logger.info
         log(
             "Completeness: %d list rows, %d CSV rows; %d only in the CSV, %d only in the list",
             report["list_rows"], report["export_rows"],
