@@ -149,6 +149,21 @@ def test_a_breach_period_gives_both_dates(sentence, spelling):
 @pytest.mark.parametrize(
     "sentence",
     [
+        "The breach occurred between March 3 and March 9, 2021.",
+        "Unauthorized access took place March 3-9, 2021.",
+        "The network was compromised from March 3 through 9, 2021.",
+        "Unauthorized access began March 3rd and continued until March 9th, 2021.",
+    ],
+)
+def test_a_period_whose_start_borrows_the_year_is_one_date_text(sentence):
+    ((role, text),) = dated_roles(sentence)
+    assert role == "occurred"
+    assert [d.iso for d in parse_dates([text]).value] == ["2021-03-03", "2021-03-09"]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
         "Unauthorized access occurred on March 3, 2021.",
         "Unauthorised access occurred on 3 March 2021.",
         "On March 3, 2021, an attacker gained access to the network.",
@@ -172,6 +187,10 @@ def test_one_date_of_access(sentence):
         (
             "Between March 3, 2021 and March 9, 2021, Acme mailed letters to affected individuals.",
             [("notified", "March 3, 2021"), ("notified", "March 9, 2021")],
+        ),
+        (
+            "The breach occurred on March 3, 2021 and was found on March 9, 2021.",
+            [("occurred", "March 3, 2021"), ("discovered", "March 9, 2021")],
         ),
         (
             "The district discovered unauthorized access on March 9, 2021.",

@@ -17,8 +17,16 @@ _MONTH = (
     r"|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
 )
 # Month names are matched capitalised only, so the verb "may" is never a month.
+_ORD = r"(?:st|nd|rd|th)?"
+_TO = (
+    r"\s*(?:-|–|—|\s(?:and|to|through|thru|until|till)\s"
+    r"|\sand\s+(?:continued|lasted|persisted|ended|ran)\s+(?:until|till|to|through|on)\s)\s*"
+)
 PROSE_DATE = re.compile(
-    rf"\b{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}\b"
+    # A period whose start borrows the year of its end is one date text ("January 5-9, 2023",
+    # "January 5 and January 9, 2023"), read as two dates by crawler/textparse/dates.py.
+    rf"\b{_MONTH}\s+\d{{1,2}}{_ORD}{_TO}(?:{_MONTH}\s+)?\d{{1,2}}{_ORD},?\s+\d{{4}}\b"
+    rf"|\b{_MONTH}\s+\d{{1,2}}{_ORD},?\s+\d{{4}}\b"
     # UK order: "3 March 2021", "3rd of March, 2021"
     rf"|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH},?\s+\d{{4}}\b"
     r"|\b\d{1,2}/\d{1,2}/\d{4}\b|\b\d{4}-\d{2}-\d{2}\b"
@@ -56,7 +64,7 @@ _STRONG_CUES = [
     (
         "discovered",
         r"\bdiscover\w*|\bidentif\w*|\bdetect\w*|\bbecame\s+aware\b|\blearned\b"
-        r"|\bnoticed\b|\buncovered\b",
+        r"|\bnoticed\b|\buncovered\b|\b(?:was|were)\s+found\b",
     ),
     ("notified", r"\bnotif\w*|\bletters?\b|\bmail\w*|\binformed\b"),
 ]
