@@ -16,19 +16,19 @@ _MONTH = (
     r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
     r"|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
 )
-# Month names are matched capitalised only, so the verb "may" is never a month.
 _ORD = r"(?:st|nd|rd|th)?"
 _TO = (
     r"\s*(?:-|–|—|\s(?:and|to|through|thru|until|till)\s"
     r"|\sand\s+(?:continued|lasted|persisted|ended|ran)\s+(?:until|till|to|through|on)\s)\s*"
 )
+# Month names are matched capitalised only, so the verb "may" is never a month.
 PROSE_DATE = re.compile(
     # A period whose start borrows the year of its end is one date text ("January 5-9, 2023",
     # "January 5 and January 9, 2023"), read as two dates by crawler/textparse/dates.py.
     rf"\b{_MONTH}\s+\d{{1,2}}{_ORD}{_TO}(?:{_MONTH}\s+)?\d{{1,2}}{_ORD},?\s+\d{{4}}\b"
     rf"|\b{_MONTH}\s+\d{{1,2}}{_ORD},?\s+\d{{4}}\b"
     # UK order: "3 March 2021", "3rd of March, 2021"
-    rf"|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH},?\s+\d{{4}}\b"
+    rf"|\b\d{{1,2}}{_ORD}\s+(?:of\s+)?{_MONTH},?\s+\d{{4}}\b"
     r"|\b\d{1,2}/\d{1,2}/\d{4}\b|\b\d{4}-\d{2}-\d{2}\b"
     rf"|\b{_MONTH},?\s+(?:of\s+)?\d{{4}}\b"
 )
