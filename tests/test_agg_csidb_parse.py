@@ -227,3 +227,36 @@ def test_labels_and_headings_run_into_their_text():
     ]
     notice = incident_notice(incident, "id", "url")
     assert notice["breach_dates"] == ["February 26, 2021"]
+
+
+def test_passive_regulator_and_a_period_reach_the_notice():
+    page = (
+        '<html><body><main><h1>Cyber Incident Victim: <a href="/csidb/organisations/x/">'
+        "Acme Dental</a></h1><p>Date: Mar 2021</p><p>Location: United States of America</p>"
+        "<p>Summary</p><p>Acme Dental experienced a cyber incident affecting its patients.</p>"
+        "<p>Description</p>"
+        "<p>Unauthorised access to the systems of Acme Dental, 12 N. Main St. Ste. 4, Portland, "
+        "began on 3 March 2021 and continued until 9 March 2021. The Maine Attorney General was "
+        "informed of the breach on April 2nd, 2021. Affected individuals were notified on "
+        "April 5, 2021. The breach affected a single individual, and a single Maine resident "
+        "was affected.</p><p>Sources</p></main></body></html>"
+    )
+    notice = incident_notice(parse_incident_page(page), "id", "url")
+    assert notice["breach_dates"] == ["3 March 2021", "9 March 2021"]
+    assert [d.iso for d in parse_dates(notice["breach_dates"]).value] == [
+        "2021-03-03",
+        "2021-03-09",
+    ]
+    assert notice["reported_date"] == "April 2nd, 2021"
+    assert notice["notification_dates"] == ["April 5, 2021"]
+    assert (notice["total_affected"], notice["residents_affected"]) == ("1", "1")
+    assert notice["residents_state"] == "ME"
+    assert "no_reported_date_at_source" not in notice["flags"]
+    assert "from_prose:reported_date" in notice["flags"]
+    (reported,) = notice["raw"]["extracted"]["reported"]
+    assert (reported["regulator"], reported["state"]) == ("Maine Attorney General", "ME")
+    (occurred, _) = notice["raw"]["extracted"]["occurred"]
+    assert occurred["sentence"].startswith(
+        "Unauthorised access to the systems of Acme Dental, 12 N."
+    )
+    assert occurred["sentence"].endswith("continued until 9 March 2021.")

@@ -1,133 +1,52 @@
 """Facts from prose: dates with the role the sentence gives them, people counts, regulators.
 
-Moved as-is from the CSIDB reader (crawler/pages/agg_csidb.py), whose incident pages carry
-their day-level dates, counts and regulator only in rewritten prose. Each value keeps the
-sentence it came from as evidence.
+Moved from the CSIDB reader (crawler/pages/agg_csidb.py), whose incident pages carry their
+day-level dates, counts and regulator only in rewritten prose. Each value keeps the sentence
+it came from as evidence. Sentences are split in crawler/textparse/sentences.py, dates get
+their role in crawler/textparse/dateroles.py, regulators are named in
+crawler/textparse/regulators.py; this module reads the counts and puts it all together.
 """
 
 import re
 from dataclasses import dataclass, field
 
+from crawler.textparse.dateroles import PROSE_DATE, dated_roles
 from crawler.textparse.numberwords import TENS, UNITS, WORD_SCALES, words_to_int
+from crawler.textparse.regulators import REGULATOR, STATE, US_STATES, regulator_state, state_code
+from crawler.textparse.sentences import sentences
 
-# --- Sentences ---------------------------------------------------------------------------------
-
-_ABBREVIATIONS = re.compile(
-    r"\b(?:Inc|Co|Corp|Ltd|LLC|Rd|St|Ave|Blvd|Dr|Mr|Mrs|Ms|No|Jr|Sr|approx|e\.g|i\.e|U\.S|vs)\.$"
-)
-
-
-def sentences(text: str) -> list[str]:
-    """Prose split into sentences; abbreviations such as "Rd." or "Inc." do not end one."""
-    pieces = re.split(r"(?<=[.!?])\s+(?=[\"'(]?[A-Z0-9])|(?<=[a-z]{2}\.)(?=[A-Z][a-z])", text)
-    merged: list[str] = []
-    for piece in pieces:
-        if merged and _ABBREVIATIONS.search(merged[-1]):
-            merged[-1] += " " + piece
-        else:
-            merged.append(piece)
-    return [s.strip() for s in merged if s.strip()]
-
-
-# --- Dates with their role -----------------------------------------------------------------
-
-_MONTH = (
-    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
-    r"|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
-)
-# Month names are matched capitalised only, so the verb "may" is never a month.
-PROSE_DATE = re.compile(
-    rf"\b{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}\b"
-    r"|\b\d{1,2}/\d{1,2}/\d{4}\b|\b\d{4}-\d{2}-\d{2}\b"
-    rf"|\b{_MONTH},?\s+(?:of\s+)?\d{{4}}\b"
-)
-
-_REGULATOR_NOUN = (
-    r"(?:attorneys?\s+general|\bAG\b|regulators?|authorit(?:y|ies)|department\s+of\s+justice)"
-)
-# (role, pattern): strong cues are verbs that say what happened on the date.
-_STRONG_CUES = [
-    (
-        "reported",
-        rf"\b(?:report\w*|submit\w*|fil(?:ed|ing)|notif\w*|informed)\b[^.;]{{0,80}}?{_REGULATOR_NOUN}",
-    ),
-    (
-        "occurred",
-        r"\bon\s+or\s+(?:about|around)\b|\boccurr\w*|\btook\s+place\b|\bexperienc\w*"
-        r"|\bsuffered\b|\bbegan\b|\bstarted\b|\bbetween\b"
-        r"|\b(?:was|were)\s+(?:accessed|encrypted|compromised|infected|breached|attacked|hacked|stolen)\b",
-    ),
-    (
-        "discovered",
-        r"\bdiscover\w*|\bidentif\w*|\bdetect\w*|\bbecame\s+aware\b|\blearned\b"
-        r"|\bnoticed\b|\buncovered\b",
-    ),
-    ("notified", r"\bnotif\w*|\bletters?\b|\bmail\w*|\binformed\b"),
+__all__ = [
+    "PROSE_DATE",
+    "REGULATOR",
+    "US_STATES",
+    "counts_in",
+    "dated_roles",
+    "extract_facts",
+    "sentences",
 ]
-# Weak cues: nouns naming the event; they count only where no verb says more.
-_WEAK_CUES = [("occurred", r"\b(?:breach|incident|attack|intrusion|compromise)\b")]
-# Text between two dates that makes the second one continue the first ("between A and B").
-_CONTINUATION = re.compile(r"^\W*(?:and|to|through|until|till|-|–)\W*$", re.IGNORECASE)
-
-
-def _last_cue(segment: str, cues) -> str | None:
-    best: tuple[int, str] | None = None
-    for role, pattern in cues:
-        for match in re.finditer(pattern, segment, re.IGNORECASE):
-            if best is None or match.end() > best[0]:
-                best = (match.end(), role)
-    return best[1] if best else None
-
-
-def _first_cue(segment: str, cues) -> str | None:
-    best: tuple[int, str] | None = None
-    for role, pattern in cues:
-        match = re.search(pattern, segment, re.IGNORECASE)
-        if match and (best is None or match.start() < best[0]):
-            best = (match.start(), role)
-    return best[1] if best else None
-
-
-def dated_roles(sentence: str) -> list[tuple[str | None, str]]:
-    """`(role, date text)` for each date in a sentence; role None when the sentence is silent.
-
-    A date takes the cue closest before it (back to the previous date); failing that, the
-    first cue after it; verbs outrank nouns such as "breach".
-    """
-    found: list[tuple[str | None, str]] = []
-    matches = list(PROSE_DATE.finditer(sentence))
-    for i, match in enumerate(matches):
-        before = sentence[matches[i - 1].end() if i else 0 : match.start()]
-        after = sentence[match.end() : matches[i + 1].start() if i + 1 < len(matches) else None]
-        if i and _CONTINUATION.match(before):
-            role = found[-1][0]
-        else:
-            role = (
-                _last_cue(before, _STRONG_CUES)
-                or _first_cue(after, _STRONG_CUES)
-                or _last_cue(before, _WEAK_CUES)
-                or _first_cue(after, _WEAK_CUES)
-            )
-        found.append((role, match.group(0)))
-    return found
-
 
 # --- Counts ------------------------------------------------------------------------------------
 
+_PEOPLE_SINGULAR = (
+    r"(?:individual|person|customer|patient|employee|student|consumer|member|user|client"
+    r"|resident|family|victim)"
+)
+# Singular too: "one individual", "one Maine resident".
+_PEOPLE = rf"(?:{_PEOPLE_SINGULAR}s?|people|families)"
 _WORD = "|".join(sorted([*UNITS, *TENS], key=len, reverse=True))
 _NUMBER = re.compile(
     r"(?<![\w$.,])(?P<digits>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?:\s+(?P<scale>thousand|million))?(?![\w%]|,\d)"
-    rf"|\b(?P<words>(?:{_WORD})(?:[\s-]+(?:and\s+)?(?:{_WORD}|hundred|thousand|million))*)\b",
+    rf"|\b(?P<words>(?:{_WORD})(?:[\s-]+(?:and\s+)?(?:{_WORD}|hundred|thousand|million))*)\b"
+    # "a single individual", "one single person": 1, but only before a word for people
+    r"|\b(?P<single>(?:a|one)\s+single|a\s+lone|only\s+an?)\b(?=\s+(?:\w+\s+){0,2}?"
+    + _PEOPLE_SINGULAR
+    + r"\b)",
     re.IGNORECASE,
 )
 # A number followed by one of these is a duration or a measure, never a count of people.
 _NOT_PEOPLE = re.compile(
     r"^[\s-]*(?:(?:calendar|business)\s+)?(?:days?|weeks?|months?|years?|hours?|minutes?|percent|times?)\b",
     re.IGNORECASE,
-)
-_PEOPLE = (
-    r"(?:individuals|persons|people|customers|patients|employees|students|consumers|members"
-    r"|users|clients|residents|families|victims)"
 )
 _AFFECT = re.compile(
     r"\b(?:affect\w*|impact\w*|compromis\w*|expos\w*|involv\w*|notif\w*)", re.IGNORECASE
@@ -141,6 +60,8 @@ _TOTAL_BEFORE = re.compile(
 
 
 def _number_value(match: re.Match) -> int | None:
+    if match["single"]:
+        return 1
     if match["words"]:
         return words_to_int(match["words"])
     value = float(match["digits"].replace(",", ""))
@@ -149,31 +70,12 @@ def _number_value(match: re.Match) -> int | None:
     return round(value)
 
 
-US_STATES = {
-    "Alabama": "AL", "Alaska": "AK", "Arizona": "AZ", "Arkansas": "AR", "California": "CA",
-    "Colorado": "CO", "Connecticut": "CT", "Delaware": "DE", "District of Columbia": "DC",
-    "Florida": "FL", "Georgia": "GA", "Hawaii": "HI", "Idaho": "ID", "Illinois": "IL",
-    "Indiana": "IN", "Iowa": "IA", "Kansas": "KS", "Kentucky": "KY", "Louisiana": "LA",
-    "Maine": "ME", "Maryland": "MD", "Massachusetts": "MA", "Michigan": "MI", "Minnesota": "MN",
-    "Mississippi": "MS", "Missouri": "MO", "Montana": "MT", "Nebraska": "NE", "Nevada": "NV",
-    "New Hampshire": "NH", "New Jersey": "NJ", "New Mexico": "NM", "New York": "NY",
-    "North Carolina": "NC", "North Dakota": "ND", "Ohio": "OH", "Oklahoma": "OK", "Oregon": "OR",
-    "Pennsylvania": "PA", "Rhode Island": "RI", "South Carolina": "SC", "South Dakota": "SD",
-    "Tennessee": "TN", "Texas": "TX", "Utah": "UT", "Vermont": "VT", "Virginia": "VA",
-    "Washington": "WA", "West Virginia": "WV", "Wisconsin": "WI", "Wyoming": "WY",
-}  # fmt: skip
-_STATE = "(?:" + "|".join(sorted(US_STATES, key=len, reverse=True)) + ")"
 _RESIDENTS_AFTER = re.compile(
-    rf"^[^.;:\d]{{0,70}}?\b(?:(?P<a>{_STATE})\s+residents?\b"
-    rf"|residents?\s+of\s+(?:the\s+(?i:state|commonwealth)\s+of\s+)?(?P<b>{_STATE})\b)"
+    rf"^[^.;:\d]{{0,70}}?\b(?:(?P<a>{STATE})\s+residents?\b"
+    rf"|residents?\s+of\s+(?:the\s+(?i:state|commonwealth)\s+of\s+)?(?P<b>{STATE})\b)"
 )
 _RESIDENTS_BEFORE = re.compile(
-    rf"\b(?P<state>{_STATE})\s+residents?\b[^.;\d]{{0,40}}?\b(?:was|were|is|are|totall?ed|numbered|:)\s*$"
-)
-REGULATOR = re.compile(
-    rf"(?:Office\s+of\s+the\s+)?(?P<a>{_STATE})(?:'s)?\s+(?:Office\s+of\s+(?:the\s+)?)?Attorney\s+General(?:'s\s+Office)?"
-    rf"|Attorney\s+General\s+of\s+(?:the\s+(?:State|Commonwealth)\s+of\s+)?(?P<b>{_STATE})"
-    rf"|(?P<c>{_STATE})\s+(?:AG|Department\s+of\s+Justice)\b"
+    rf"\b(?P<state>{STATE})\s+residents?\b[^.;\d]{{0,40}}?\b(?:was|were|is|are|totall?ed|numbered|:)\s*$"
 )
 
 
@@ -205,7 +107,7 @@ def counts_in(sentence: str) -> list[CountFound]:
         elif resident := _RESIDENTS_BEFORE.search(before):
             state = resident["state"]
         if state:
-            found.append(CountFound(value, match.group(0), sentence, US_STATES[_title(state)]))
+            found.append(CountFound(value, match.group(0), sentence, state_code(state)))
             continue
         if re.match(r"^\s*of\s+(?:them|whom|those)\b", after, re.IGNORECASE):
             continue  # a subset whose scope the sentence does not name
@@ -215,12 +117,6 @@ def counts_in(sentence: str) -> list[CountFound]:
             says_total = bool(re.search(r"\btotal\b", sentence, re.IGNORECASE))
             found.append(CountFound(value, match.group(0), sentence, None, says_total))
     return found
-
-
-def _title(state: str) -> str:
-    """A state name as matched, in the spelling of US_STATES ("new york" -> "New York")."""
-    lookup = {name.casefold(): name for name in US_STATES}
-    return lookup[" ".join(state.split()).casefold()]
 
 
 # --- Everything the prose says -----------------------------------------------------------------
@@ -253,6 +149,14 @@ class ProseFacts:
         return extracted
 
 
+def _told(regulators: list[re.Match], at: int) -> dict:
+    """The regulator a reported date went to: of those the sentence names, the nearest one
+    before the date, else the first after it."""
+    before = [m for m in regulators if m.start() < at]
+    match = before[-1] if before else regulators[0]
+    return {"regulator": match.group(0), "state": regulator_state(match)}
+
+
 def extract_facts(paragraphs: list[str]) -> ProseFacts:
     """Dates by role, the total and state-resident counts, and the regulators in prose.
 
@@ -266,18 +170,25 @@ def extract_facts(paragraphs: list[str]) -> ProseFacts:
     seen_dates: set[tuple[str, str]] = set()
     for paragraph in paragraphs:
         for sentence in sentences(paragraph):
+            regulators = list(REGULATOR.finditer(sentence))
             for role, text in dated_roles(sentence):
                 role = role or "unassigned"
                 if (role, text) not in seen_dates:
                     seen_dates.add((role, text))
-                    facts.dates.setdefault(role, []).append({"value": text, "sentence": sentence})
+                    found = {"value": text, "sentence": sentence}
+                    if role == "reported" and regulators:
+                        found |= _told(regulators, sentence.find(text))
+                    facts.dates.setdefault(role, []).append(found)
             for count in counts_in(sentence):
                 (residents if count.state else totals).append(count)
-            for match in REGULATOR.finditer(sentence):
-                state = US_STATES[_title(match["a"] or match["b"] or match["c"])]
+            for match in regulators:
                 if all(r["value"] != match.group(0) for r in facts.regulators):
                     facts.regulators.append(
-                        {"value": match.group(0), "state": state, "sentence": sentence}
+                        {
+                            "value": match.group(0),
+                            "state": regulator_state(match),
+                            "sentence": sentence,
+                        }
                     )
     if totals:
         facts.total = next((t for t in totals if t.says_total), totals[0])
