@@ -3,8 +3,8 @@
 
 Reads the CA CSV export and both Maine archive workbooks and writes every notice as a row of
 eval/all_notices.csv, in the shape the `notices` table has after the clean stage. Ids:
-`ca_ag:csv-<row>` (the CSV has no ids; the few rows whose sb24 id is documented in
-PORTALS.md section 4 get that id), `me_ag_archive:app-<row>` (12/2018-9/2020 workbook) and
+`ca_ag:csv-<row>` (the CSV has no ids; the few rows whose sb24 id is known from
+the portal's detail pages and the aggregator posts citing them get that id), `me_ag_archive:app-<row>` (12/2018-9/2020 workbook) and
 `me_ag_archive:legacy-<row>` (2010-2018 log); row numbers are 1-based data rows.
 
 Run: .venv/bin/python eval/derive_notices.py
@@ -26,7 +26,8 @@ from crawler.textparse.dates import parse_dates
 
 REAL = Path(__file__).resolve().parents[1] / "localportal" / "data"
 OUT = Path(__file__).with_name("all_notices.csv")
-# Documented CA ids (PORTALS.md 4, AGGREGATORS.md 4): (name as published, reported) -> id.
+# CA ids known from the portal's detail pages and the aggregator posts that cite them:
+# (name as published, reported) -> id.
 KNOWN_CA_IDS = {
     ("Mount Diablo Unified School District", "10/20/2020"): "sb24-195323",
     ("Mt. Diablo Unified School District", "09/07/2018"): "sb24-139646",

@@ -20,7 +20,7 @@ INCIDENT_COLUMNS = (
     "first_reported_date", "states", "total_affected", "residents_by_state", "notice_count",
     "source_count", "sources", "first_seen_at", "updated_at",
 )  # fmt: skip
-# Written only when a migration has added them (crawler/store/db.py m003, m004).
+# Written only when a migration has added them (crawler/store/schema.py m003, m004).
 OPTIONAL_INCIDENT_COLUMNS = ("active_notice_count", "status", "date_flags")
 REMOVED = "removed_at_source"
 
