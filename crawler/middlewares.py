@@ -23,6 +23,7 @@ from scrapy.exceptions import (
 )
 from scrapy.utils.defer import deferred_from_coro
 from twisted.internet.error import ConnectionRefusedError, DNSLookupError
+from twisted.python.failure import Failure
 
 from crawler.items import BreachNotice
 from crawler.textparse.decoding import misdecoded
@@ -93,10 +94,18 @@ class HostDownMiddleware:
         self.failures: Counter = Counter()
         self.answered: set[str] = set()
         self.closing: str | None = None
+        self.down: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler):
         return cls(crawler)
+
+    def process_request(self, request):
+        # Requests held back until robots.txt was read reach here after the host was found
+        # down: each would wait its crawl delay only to fail the same way.
+        if self.closing and urlsplit(request.url).netloc in self.down:
+            raise IgnoreRequest(self.closing)
+        return None
 
     def process_response(self, request, response):
         host = urlsplit(request.url).netloc
@@ -112,12 +121,27 @@ class HostDownMiddleware:
         self.failures[host] += 1
         if self.failures[host] < self.attempts and not self.closing:
             return None  # Scrapy's retry tries once more after its backoff
+        self.down.add(host)
         if not self.closing:
             self.closing = reason
             logger.error("%s: ending the crawl of %s", reason, self.crawler.spider.name)
             self.crawler.stats.set_value("breach/host_down", reason)
             deferred_from_coro(self.crawler.engine.close_spider_async(reason=reason))
+            self._drop_queued(urlsplit(request.url).hostname or "", reason)
         raise IgnoreRequest(reason)
+
+    def _drop_queued(self, hostname: str, reason: str) -> None:
+        # Closing the spider waits for every request already queued in the host's download
+        # slot, each after the live crawl delay (5-10 s): a dead host would hold the run for a
+        # minute. Those requests can only fail the same way, so they are failed now. Scrapy has
+        # no public API for this; without the slot (another Scrapy version) the close just
+        # takes longer.
+        downloader = getattr(self.crawler.engine, "downloader", None)
+        slot = getattr(downloader, "slots", {}).get(hostname)
+        queue = getattr(slot, "queue", None)
+        while queue:
+            _request, deferred = queue.popleft()
+            deferred.errback(Failure(IgnoreRequest(reason)))
 
 
 # Item fields that are text as published (raw keeps everything anyway; URLs are ASCII).

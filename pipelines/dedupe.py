@@ -66,6 +66,8 @@ class DedupePipeline:
         return item
 
     def close_spider(self):
+        if self.attacher is None:  # the store never opened (its error is the one reported)
+            return
         try:
             if self.crawler.stats.get_value("breach/source_offline"):
                 return  # an offline source changes nothing stored

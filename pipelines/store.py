@@ -74,6 +74,8 @@ class StorePipeline:
         spider = self.crawler.spider
         if self._flusher is not None and self._flusher.running:
             self._flusher.stop()
+        if self.session is None:  # the database never opened (its error is the one reported)
+            return
         store = self.session.store
         try:
             if not store.flush() or store.failures:

@@ -30,9 +30,9 @@ def test_demo_crawls_every_source_and_finds_cross_source_incidents(tmp_path):
     assert again.returncode == 0, again
     ca_run = rows(db, "select * from crawl_runs where spider = 'ca_ag' order by id desc limit 1")[0]
     assert (ca_run["notices_new"], ca_run["requests"]) == (0, 1)
-    # Rankiteo finds its last ok run of the same local copy: only its two sitemaps.
+    # Rankiteo finds its last ok run of the same local copy (whatever port the demo got, if
+    # 8000 was taken): only its two sitemaps.
     rankiteo = rows(db, "select * from crawl_runs where spider = 'agg_rankiteo' order by id")
-    assert rankiteo[0]["base_url"] == rankiteo[-1]["base_url"]
     assert (rankiteo[-1]["notices_new"], rankiteo[-1]["requests"]) == (0, 2)
 
 

@@ -1,5 +1,6 @@
 """Bad usage is one line and exit 2 before anything runs; a host that is down ends in seconds."""
 
+import json
 import socket
 import time
 
@@ -91,3 +92,22 @@ def test_errors_are_one_line_without_traceback_unless_debug(tmp_path):
     assert "list" in line
     assert "[" in line  # the exception, folded into the line
     assert "Traceback" in debug.log
+
+
+def test_requests_waiting_on_robots_txt_are_dropped_once_the_host_is_down(tmp_path):
+    # CSIDB starts with several seed pages; with robots.txt obeyed they wait for it, then
+    # (before the fix) each waited its crawl delay only to fail DNS/refusal the same way.
+    db = tmp_path / "down.db"
+    port = closed_port()
+    result = scrapy_command(
+        ["crawl", "agg_csidb", "-a", f"base_url=http://127.0.0.1:{port}/csidb"],
+        db,
+        timeout=120,
+        settings={"BREACH_LOCAL_SETTINGS": '{"ROBOTSTXT_OBEY": true, "DOWNLOAD_DELAY": 2}'},
+    )
+    assert result.returncode == 1, result
+    run = last_run(db, "agg_csidb")
+    assert f"connection refused by 127.0.0.1:{port}" in run["status_reason"]
+    stats = json.loads(run["stats"])
+    # robots.txt and its one retry; none of the seed pages is sent to a host known down
+    assert stats["downloader/request_count"] == 2

@@ -36,13 +36,31 @@ def test_a_directory_given_as_the_database(tmp_path, command):
     assert "is a directory" in one_line_error(result, tmp_path)
 
 
-@pytest.mark.parametrize("command", [["crawl", "ca_ag"], ["nightly"], ["health"], ["export"]])
+@pytest.mark.parametrize("command", [["crawl", "ca_ag"], ["nightly"]])
 def test_a_folder_that_cannot_be_created(tmp_path, command):
     (tmp_path / "file.txt").write_text("not a folder")
     db = tmp_path / "file.txt" / "sub" / "b.db"
     result = quiet(command, db)
     assert result.returncode == 2
     assert "cannot create folder" in one_line_error(result, db)
+
+
+@pytest.mark.parametrize(
+    "command", [["health"], ["export"], ["check_incidents"], ["rebuild_incidents"]]
+)
+def test_a_command_that_only_reads_never_creates_a_missing_database(tmp_path, command):
+    # A mistyped path would otherwise become a new, empty database reported as "all well".
+    db = tmp_path / "typo" / "breaches.db"
+    result = quiet(command, db)
+    assert result.returncode == 2
+    assert "no database at" in one_line_error(result, db)
+    assert not (tmp_path / "typo").exists()
+
+
+def test_a_device_file_is_not_a_database(tmp_path):
+    result = quiet(["crawl", "ca_ag", "-a", "base_url=http://127.0.0.1:9/ca"], "/dev/null")
+    assert result.returncode == 2
+    assert "is not a regular file" in one_line_error(result, "/dev/null")
 
 
 @pytest.fixture

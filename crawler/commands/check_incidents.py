@@ -6,11 +6,13 @@ lists every incident that joins main names with no evidence of being one entity.
 when there is any such incident (for checks in scripts), else 0.
 """
 
+import sys
 from typing import ClassVar
 
 from scrapy.commands import ScrapyCommand
 
 from crawler.matching.diagnostics import diagnose, report_lines
+from crawler.store.checks import refusal
 from crawler.store.db import DEFAULT_DB_PATH, connect
 
 
@@ -31,6 +33,10 @@ class Command(ScrapyCommand):
 
     def run(self, args, opts) -> None:
         path = opts.db_path or self.settings.get("BREACH_DB_PATH") or DEFAULT_DB_PATH
+        if refused := refusal(path, must_exist=True):  # crawler/store/checks.py
+            self.exitcode, message = refused
+            print(message, file=sys.stderr)
+            return
         db = connect(path)
         try:
             diagnosis = diagnose(db, limit=opts.top)

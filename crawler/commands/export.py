@@ -75,7 +75,7 @@ class Command(ScrapyCommand):
         if output == "-":
             # UTF-8 whatever the locale says, and no newline translation (csv writes CRLF).
             sys.stdout.reconfigure(encoding=exporting.encoding(opts.excel), newline="")
-        refused = refusal(db_path)
+        refused = refusal(db_path, must_exist=True)
         if refused:
             self.exitcode, message = refused
             print(message, file=sys.stderr)

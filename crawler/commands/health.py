@@ -64,7 +64,9 @@ class Command(ScrapyCommand):
             raise UsageError(str(error)) from None
         max_age = timedelta(hours=opts.max_age_hours) if opts.max_age_hours > 0 else None
         db_path = self.settings.get("BREACH_DB_PATH")
-        refused = refusal(db_path)  # a damaged file is reported, not read as if all were well
+        refused = refusal(
+            db_path, must_exist=True
+        )  # a damaged file is reported, not read as if all were well
         if refused:
             self.exitcode, message = refused
             print(message, file=sys.stderr)

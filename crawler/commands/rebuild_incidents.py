@@ -31,7 +31,7 @@ class Command(ScrapyCommand):
 
     def run(self, args, opts) -> None:
         path = opts.db_path or self.settings.get("BREACH_DB_PATH") or DEFAULT_DB_PATH
-        refused = refusal(path)
+        refused = refusal(path, must_exist=True)
         if refused:
             self.exitcode, message = refused
             print(message, file=sys.stderr)

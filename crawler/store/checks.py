@@ -47,6 +47,8 @@ def usable_path(path: str | Path) -> None:
     where = f"database {path}"
     if path.is_dir():
         raise DatabaseUnusableError(f"{where}: is a directory, not a database file")
+    if path.exists() and not path.is_file():  # /dev/null, a pipe: SQLite fails mid-write
+        raise DatabaseUnusableError(f"{where}: is not a regular file")
     folder = path.parent
     if not folder.exists():
         existing = _nearest_existing(folder)
@@ -129,9 +131,16 @@ def preflight(path: str | Path) -> None:
     check_file_once(path)
 
 
-def refusal(path: str | Path) -> tuple[int, str] | None:
+def refusal(path: str | Path, must_exist: bool = False) -> tuple[int, str] | None:
     """(exit code, one-line message) when a command must not use the database at `path`:
-    2 for a path that cannot be opened or written (a usage error), 1 for a damaged file."""
+    2 for a path that cannot be opened or written (a usage error), 1 for a damaged file.
+    `must_exist` is for commands that only read or recompute (health, export, check_incidents,
+    rebuild_incidents): a mistyped path must not silently become a new, empty database."""
+    if must_exist and not Path(path).exists():
+        return 2, (
+            f"no database at {path}: nothing has been crawled into it (check the path, or run "
+            "`make demo` or a crawl first)"
+        )
     try:
         preflight(path)
     except DatabaseUnusableError as error:
