@@ -304,3 +304,33 @@ def test_a_key_turning_common_re_clusters_what_it_had_joined(tmp_path):
     rebuild_incidents(rebuilt)
     assert groups(attached) == groups(rebuilt) == {frozenset({r["id"]}) for r in rows}
     assert snapshot(attached) == snapshot(rebuilt)
+
+
+def test_a_rebuild_run_outside_the_project_keeps_every_state(tmp_path):
+    """Run from a directory without scrapy.cfg and without SCRAPY_SETTINGS_MODULE (a cron
+    job, a notebook): the registry still finds the spiders, so no incident loses its state."""
+    import os
+    import subprocess
+    import sys
+
+    path = tmp_path / "breaches.db"
+    database = connect(path)
+    insert_notices(database, NOTICES)
+    database.conn.close()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = {k: v for k, v in os.environ.items() if k != "SCRAPY_SETTINGS_MODULE"}
+    script = (
+        "import sys; from crawler.store.db import connect; "
+        "from crawler.matching.incidents import rebuild_incidents; "
+        "rebuild_incidents(connect(sys.argv[1]))"
+    )
+    subprocess.run([sys.executable, "-c", script, str(path)], cwd=elsewhere, env=env, check=True)
+    database = connect(path)
+    states = {
+        row["display_name"]: json.loads(row["states"]) for row in database["incidents"].rows
+    }
+    database.conn.close()
+    assert states["T-Mobile US"] == ["CA", "ME"]
+    assert states["Mt. Diablo Unified School District"] == ["CA"]
+    assert all("CA" in found for found in states.values())  # every incident has a CA filing

@@ -8,6 +8,7 @@ come from them and `date_flags` says so. `date_flags` is NULL for an incident wi
 
 import hashlib
 import json
+import logging
 from functools import cache
 
 from crawler import sources
@@ -23,6 +24,7 @@ INCIDENT_COLUMNS = (
 # Written only when a migration has added them (crawler/store/schema.py m003, m004).
 OPTIONAL_INCIDENT_COLUMNS = ("active_notice_count", "status", "date_flags")
 REMOVED = "removed_at_source"
+logger = logging.getLogger(__name__)
 
 
 def incident_id_for(founder_notice_id: str) -> str:
@@ -37,11 +39,16 @@ def _state_of_source(facts: NoticeFacts) -> str | None:
 
 @cache
 def _jurisdiction(source: str) -> str | None:
-    # The spider class is the only registry (crawler/sources.py); a source that no longer
-    # exists (notices kept from a retired spider) has no state to give.
+    # The spider class is the only registry (crawler/sources.py). A registry that lists no
+    # source at all is a broken setup, not a retired spider: fail rather than drop every
+    # state. A source that no longer exists (notices kept from a retired spider) has no state
+    # to give, and says so in the log.
+    if not sources.names():
+        raise RuntimeError("the source registry is empty: no spider found in SPIDER_MODULES")
     try:
         return sources.jurisdiction_of(source)
     except sources.UnknownSourceError:
+        logger.warning("notices of unknown source %r: no state taken from the source", source)
         return None
 
 
