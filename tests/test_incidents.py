@@ -279,9 +279,77 @@ def test_a_flagged_date_does_not_set_the_incident_bounds(db):
         "select breach_start, date_flags from incidents where display_name = 'Lone Filer LLC'"
     ).fetchone()
     assert lone[0] == "2026-12-01"
-    assert json.loads(lone[1])["flagged_fields"] == ["breach_start", "breach_end"]
+    # Its breach follows its own report: either date may be the typo, both are flagged.
+    assert json.loads(lone[1])["flagged_fields"] == [
+        "breach_start", "breach_end", "first_reported_date",
+    ]  # fmt: skip
     clean = db.execute("select count(*) from incidents where date_flags is null").fetchone()[0]
     assert clean == 0
+
+
+LOYOLA = "Loyola University of Chicago, 820 N. Michigan Avenue, Chicago, IL 60611"
+
+
+# (notices, expected breach bounds, expected first reported date, expected flagged fields)
+DOUBT_CASES = {
+    # The legacy log's Loyola row: a 2018 breach "reported" 2008-07-30 (a mistyped year).
+    "typo'd report date, alone": (
+        [notice_row("me_ag_archive:legacy-105", LOYOLA, breach_dates=["2018-07-17"],
+                    reported_date="2008-07-30")],
+        ("2018-07-17", "2018-07-17"), "2008-07-30",
+        ["breach_start", "breach_end", "first_reported_date"],
+    ),
+    "typo'd report date, with a clean filing": (
+        [notice_row("me_ag_archive:legacy-105", LOYOLA, breach_dates=["2018-07-17"],
+                    reported_date="2008-07-30"),
+         notice_row("ca_ag:loyola", "Loyola University Chicago", breach_dates=["2018-07-17"],
+                    reported_date="2018-07-30")],
+        ("2018-07-17", "2018-07-17"), "2018-07-30", [],
+    ),
+    # "4/29/2016, 12/31/206": the first date read, the second not: the end is not known.
+    "partly read breach dates": (
+        [notice_row("ca_ag:half", "Harbor Freight Tools", breach_dates=["2016-04-29"],
+                    reported_date="2017-01-20", flags=["unparsed:breach_dates"]),
+         notice_row("me_ag:hft", "Harbor Freight Tools", breach_dates=["2016-04-29", "2016-12-31"],
+                    reported_date="2017-01-20")],
+        ("2016-04-29", "2016-12-31"), "2017-01-20", [],
+    ),
+    "partly read breach dates, alone": (
+        [notice_row("ca_ag:half", "Harbor Freight Tools", breach_dates=["2016-04-29"],
+                    reported_date="2017-01-20", flags=["unparsed:breach_dates"])],
+        ("2016-04-29", "2016-04-29"), "2017-01-20", ["breach_start", "breach_end"],
+    ),
+    # A report date only partly read doubts the report date, not the breach dates.
+    "partly read report date": (
+        [notice_row("ca_ag:rep", "Harbor Freight Tools", breach_dates=["2016-04-29"],
+                    reported_date="2017-01-02", flags=["unparsed:reported_date"]),
+         notice_row("me_ag:rep", "Harbor Freight Tools", breach_dates=["2016-05-01"],
+                    reported_date="2017-01-20")],
+        ("2016-04-29", "2016-05-01"), "2017-01-20", [],
+    ),
+    # An unread count is no date doubt.
+    "unread count": (
+        [notice_row("ca_ag:cnt", "Harbor Freight Tools", breach_dates=["2016-04-29"],
+                    reported_date="2017-01-20", flags=["unparsed:total_affected"])],
+        ("2016-04-29", "2016-04-29"), "2017-01-20", None,
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", DOUBT_CASES)
+def test_doubted_dates_do_not_set_the_incident_dates_silently(db, case):
+    notices, bounds, first_reported, fields = DOUBT_CASES[case]
+    insert_notices(db, notices)
+    rebuild_incidents(db)
+    rows = list(db["incidents"].rows)
+    assert len(rows) == 1
+    row = rows[0]
+    assert (row["breach_start"], row["breach_end"]) == bounds
+    assert row["first_reported_date"] == first_reported
+    if fields is None:
+        assert row["date_flags"] is None
+    else:
+        assert json.loads(row["date_flags"])["flagged_fields"] == fields
 
 
 def test_a_key_turning_common_re_clusters_what_it_had_joined(tmp_path):

@@ -14,8 +14,17 @@ NOTICE_COLUMNS = (
     "breach_precision", "reported_date", "notification_dates", "cites", "status",
     "total_affected", "residents_affected", "residents_state", "first_seen_at", "raw", "flags", "discovered_date",
 )  # fmt: skip
-# Flags of the clean stage that cast doubt on a notice's dates (pipelines/clean.py).
-DATE_FLAG_PREFIXES = ("future_date:", "breach_after_report")
+# Flags of the clean stage that cast doubt on a notice's dates (pipelines/clean.py): an
+# impossible date, or a date cell only partly read ("4/29/2016, 12/31/206" keeps 2016-04-29
+# and is flagged `unparsed:breach_dates`). Unread counts are not date doubts.
+DATE_FLAG_PREFIXES = (
+    "future_date:",
+    "breach_after_report",
+    "unparsed:breach_dates",
+    "unparsed:reported_date",
+    "unparsed:discovered_date",
+    "unparsed:notification_dates",
+)
 
 
 def json_list(value) -> list:
