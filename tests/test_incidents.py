@@ -353,9 +353,9 @@ def test_doubted_dates_do_not_set_the_incident_dates_silently(db, case):
 
 
 def test_a_key_turning_common_re_clusters_what_it_had_joined(tmp_path):
-    # Two franchisees trading as one brand join through it; the third makes the brand common
-    # (carried by three different main names), so the first two are split again: attaching
-    # one by one gives what a rebuild gives.
+    # Two franchisees trading as one brand: the brand alone does not join them (a review row
+    # instead); the third makes the brand common (carried by three different main names):
+    # attaching one by one gives what a rebuild gives.
     rows = [
         notice_row(f"ca_ag:gh-{n}", f"{owner} d/b/a Gardena Honda", breach_dates=["2025-06-01"],
                    reported_date="2025-08-21")
@@ -366,7 +366,9 @@ def test_a_key_turning_common_re_clusters_what_it_had_joined(tmp_path):
         insert_notices(attached, [row])
         attach_notice(attached, row["id"])
         if number == 1:
-            assert len(groups(attached)) == 1
+            assert len(groups(attached)) == 2
+            rules = [r["rule"] for r in attached["incident_review"].rows]
+            assert rules == ["shared_trade_name_only"]
     rebuilt = connect(tmp_path / "rebuilt.db")
     insert_notices(rebuilt, rows)
     rebuild_incidents(rebuilt)
@@ -395,10 +397,32 @@ def test_a_rebuild_run_outside_the_project_keeps_every_state(tmp_path):
     )
     subprocess.run([sys.executable, "-c", script, str(path)], cwd=elsewhere, env=env, check=True)
     database = connect(path)
-    states = {
-        row["display_name"]: json.loads(row["states"]) for row in database["incidents"].rows
-    }
+    states = {row["display_name"]: json.loads(row["states"]) for row in database["incidents"].rows}
     database.conn.close()
     assert states["T-Mobile US"] == ["CA", "ME"]
     assert states["Mt. Diablo Unified School District"] == ["CA"]
     assert all("CA" in found for found in states.values())  # every incident has a CA filing
+
+
+# Strangers once joined by a rebuild (realistic names): one vendor breach on one day, reordered
+# bank names, franchisees of one brand, placeholder names. Each notice stays its own incident.
+STRANGER_ROWS = [
+    ("Jones Law Firm", "Jones Medical Center", "2023-05-30"),
+    ("First Community Bank", "Community First Bank", "2021-03-02"),
+    ("Boston Restaurant Associates LLC d/b/a Dunkin'", "Kasa Enterprises Inc. d/b/a Dunkin'",
+     "2024-02-10"),
+    ("Unknown", "Unknown", "2022-06-01"),
+    ("N/A", "Not provided", "2022-06-01"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("name_a", "name_b", "breach"), STRANGER_ROWS)
+def test_a_rebuild_never_joins_strangers(db, name_a, name_b, breach):
+    insert_notices(db, [
+        notice_row("ca_ag:st-1", name_a, breach_dates=[breach], reported_date="2024-07-10"),
+        notice_row("me_ag:st-2", name_b, breach_dates=[breach], reported_date="2024-07-11"),
+    ])  # fmt: skip
+    rebuild_incidents(db)
+    assert db.execute("select count(*) from incidents").fetchone()[0] == 2
+    reviews = [r["rule"] for r in db["incident_review"].rows]
+    assert reviews == (["shared_trade_name_only"] if "d/b/a" in name_a else [])

@@ -67,6 +67,48 @@ def test_entity_keys_of_real_names(published, expected):
     assert entity_keys(published) == expected
 
 
+# Update markers and filing-channel tags, wherever the filing puts them, leave the entity's
+# own key; a marker followed by the amended notice's date names no entity.
+@pytest.mark.parametrize(
+    ("published", "expected"),
+    [
+        ("Supplement to Yahoo, Inc.", ("yahoo",)),
+        ("Update to Equifax Inc.", ("equifax",)),
+        ("Amendment to Blackbaud, Inc.", ("blackbaud",)),
+        ("UPDATE - Blackbaud, Inc.", ("blackbaud",)),
+        ("Supplemental Notice - Anthem, Inc.", ("anthem",)),
+        ("Amended: Anthem, Inc.", ("anthem",)),
+        ("Anthem, Inc. Amended", ("anthem",)),
+        ("80sTees.com, Inc. UPDATE", ("80steescom",)),
+        ("Yahoo, Inc. (update)", ("yahoo",)),
+        ("Yahoo, Inc. (Updated Notice)", ("yahoo",)),
+        ("Aptos, Inc. - Supplement to 11/14/17 Notice", ("aptos",)),
+        ("Supplement to Aptos's 2/25/17 notice", ("aptos",)),
+        ("Supplement to previous notice dated 10/8/15", ()),
+        ("Supplement to May 20, 2014 Notice to us", ()),
+        ("ShowTix4U (paper)", ("showtix4u",)),
+        ("ShowTix4U [email]", ("showtix4u",)),
+        ("ShowTix4U - email", ("showtix4u",)),
+        ("Rand McNally - paper", ("rand mcnally",)),
+        (
+            "Tatcha, LLC, 350 Rhode Island Street, Suite 110, San Francisco, CA 94103 (email)",
+            ("tatcha",),
+        ),
+        # Words that look like markers inside a name stay.
+        ("Daily Update Media LLC", ("daily update media",)),
+        ("Paper Source, Inc.", ("paper source",)),
+        # Placeholders for a name not given: no key at all.
+        ("Unknown", ()),
+        ("N/A", ()),
+        ("None", ()),
+        ("Not provided", ()),
+        ("-", ()),
+    ],
+)
+def test_markers_and_tags_leave_the_entity_key(published, expected):
+    assert entity_keys(published) == expected
+
+
 @pytest.mark.parametrize(
     ("a", "b"),
     [

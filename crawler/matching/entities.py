@@ -61,13 +61,35 @@ _CUT_CLAUSES = re.compile(
     r"|\s*[,;(]?\s*\band\s+its\s+(?:affiliates|subsidiaries)\b.*$",
     re.IGNORECASE,
 )
-# Filings that update an earlier one name the entity plus a marker.
-_UPDATE_MARKERS = re.compile(
-    r"\(\s*(?:update[ds]?|updated notice|supplement(?:al)?|amended|revised|addendum)[^)]*\)"
-    r"|\b(?:supplement(?:al)?|update|addendum|amendment)\s+to\b.*$"
-    r"|[-–—:]\s*(?:update[ds]?|supplement(?:al)?|amended|revised)\s*$",
+# Filings that update an earlier one name the entity plus a marker, before or after it:
+# "Supplement to Acme", "UPDATE - Acme", "Supplemental Notice - Acme", "Acme Inc. Amended",
+# "Acme (Update)", "Acme - Supplement to 11/14/17 Notice".
+_MARKER_WORD = r"(?:update[ds]?|supplement(?:al)?|amend(?:ed|ment)|revised|addendum)"
+_LEADING_UPDATE = re.compile(
+    rf"^\s*{_MARKER_WORD}\s+to\s+|^\s*{_MARKER_WORD}(?:\s+notice)?\s*[-–—:]\s*",
     re.IGNORECASE,
 )
+# After a leading "Supplement to": the reference to the amended notice, not a name ("Aptos's
+# 2/25/17 notice", "previous notice dated 10/8/15", "Feb 2 notice", "May 20, 2014 Notice").
+_NOTICE_REFERENCE = re.compile(
+    r"(?:['’]s\b)?\s*\b(?:\d{1,2}/\d{1,2}|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
+    r"[a-z]*\.?\s+\d|previous\b|prior\b|earlier\b|original\b|our\b|(?:the\s+)?notice\b).*$",
+    re.IGNORECASE,
+)
+_UPDATE_MARKERS = re.compile(
+    rf"\(\s*(?:{_MARKER_WORD}|updated notice)[^)]*\)"
+    rf"|\b{_MARKER_WORD}\s+to\b.*$"
+    rf"|(?:[-–—:,]\s*|\s+){_MARKER_WORD}(?:\s+notice)?\s*$",
+    re.IGNORECASE,
+)
+# The filing channel the Maine legacy log appends after a dash: "Acme - email".
+_CHANNEL_TAG = re.compile(r"\s*[-–—:]\s*(?:e-?mail|paper|fax|letter|mail|online|web)\s*$", re.I)
+# Names that stand for no entity: a blank cell written out. They never get a key.
+PLACEHOLDER_KEYS = frozenset(
+    ["unknown", "n a", "na", "none", "not provided", "not available", "not applicable",
+     "not known", "unk", "tbd", "null", "nil", "not specified", "unspecified", "redacted",
+     "withheld", "confidential", "anonymous"]
+)  # fmt: skip
 # "Update to 12/23/15 notice", "Supplement to Aptos's 2/25/17 notice", "Supplement to
 # previous notice dated 10/8/15": the filing names the notice it amends by that notice's
 # date (in the Maine legacy log this sits in the breach-date cell, not the name).
@@ -209,8 +231,12 @@ def _key_of_part(part: str, aliases: AliasTable) -> list[str]:
 @lru_cache(maxsize=200_000)
 def _entity_names(name: str) -> EntityNames:
     aliases = load_aliases()
-    text = _fold(name)
+    text = _fold(name).replace("[", "(").replace("]", ")")  # "[email]" is a tag like "(email)"
+    leading = _LEADING_UPDATE.match(text)
+    if leading:
+        text = _NOTICE_REFERENCE.sub("", text[leading.end() :])
     text = _UPDATE_MARKERS.sub(" ", text)
+    text = _CHANNEL_TAG.sub("", text)
     inners = [inner for inner in _PAREN.findall(text) if inner.strip()]
     text = _PAREN.sub(" ", text)
     text = _CUT_CLAUSES.sub("", text)
@@ -218,6 +244,8 @@ def _entity_names(name: str) -> EntityNames:
     former: set[str] = set()
 
     def add(key: str, is_former: bool = False) -> None:
+        if key in PLACEHOLDER_KEYS:
+            return
         if key and key not in keys:
             keys.append(key)
         if key and is_former:

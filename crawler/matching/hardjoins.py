@@ -1,7 +1,8 @@
 """The joins a person makes by eye, each a named rule (see `rules` for the order).
 
 - `same_name_without_spaces`: "TaskRabbit" / "Task Rabbit Inc.", "ColeTaylorBank" / "Cole
-  Taylor Bank", or the same words in another order; then the usual date rules.
+  Taylor Bank"; then the usual date rules. Word order matters ("First Community Bank" is not
+  "Community First Bank").
 - `date_typo`: the same entity, and dates that agree once one field of one date is corrected:
   the year or the month differs and the rest is equal ("06/01/2018" vs "2016-06-01"), or day
   and month are swapped. Only when the typo is provable: the notice's breach starts after its
@@ -9,8 +10,11 @@
   are filings to two states within `TYPO_FILED_TOGETHER_DAYS`. After the correction the dates
   may differ by `BREACH_GAP_DAYS` ("11/20/2020" reported 05/01/2020 vs "11/19/2019").
 - `same_day_shared_word`: identical day-precision breach dates, filed within
-  `FILED_TOGETHER_DAYS` of each other, and a distinctive word shared by the names
-  ("R.T. Jones Capital Management Equities" / "R.T. Jones Capital Equities Management").
+  `FILED_TOGETHER_DAYS` of each other, and a distinctive word both names lead with, the
+  shared words covering most of the shorter name (`evidence.shared_distinctive_words`):
+  "R.T. Jones Capital Management Equities" / "R.T. Jones Capital Equities Management", but
+  not two customers of one vendor breached the same day ("Jones Law Firm" / "Jones Medical
+  Center", the MOVEit and Blackbaud pattern).
 """
 
 from datetime import date

@@ -42,14 +42,22 @@ def _alias_components(members: list[NoticeFacts], ties, stats: KeyStats) -> dict
         if root_x != root_y:
             parent[max(root_x, root_y)] = min(root_x, root_y)
 
+    mains = {f.keys[0] for f in members if f.keys}
+    # A trade name that two different main names carry, and no notice files under, ties
+    # nothing: two franchisees "X LLC d/b/a Dunkin'" and "Y Inc. d/b/a Dunkin'".
+    carriers: dict[str, set[str]] = {}
+    for facts in members:
+        for key in facts.keys[1:]:
+            carriers.setdefault(key, set()).add(facts.keys[0])
     for facts in members:
         if not facts.keys:
             continue
         main = facts.keys[0]
         find(main)
         for key in facts.keys[1:]:
-            if not stats.common(key):
-                join(main, key)
+            if stats.common(key) or (key not in mains and len(carriers[key]) > 1):
+                continue
+            join(main, key)
     for x, y in ties:
         join(x, y)
     return {key: find(key) for facts in members for key in facts.keys}

@@ -19,7 +19,10 @@ Rules, in order:
    comes from a renaming clause), `same_name_without_spaces` ("TaskRabbit" / "Task Rabbit"),
    `date_typo` (a provable year or month typo), `same_day_shared_word`.
 
-A shared key counts only when it identifies an entity (`evidence.KeyStats.usable`).
+A shared key counts only when it identifies an entity (`evidence.KeyStats.usable`). A key
+that is a trade name (d/b/a, short name) on both sides, under two different main names with
+nothing else in common ("X LLC d/b/a Dunkin'" / "Y Inc. d/b/a Dunkin'": two franchisees),
+does not join on its own: the pair goes to review (`shared_trade_name_only`).
 
 The rules are symmetric (`compare(a, b)` and `compare(b, a)` agree), which is what lets
 incremental attachment and a full rebuild reach the same incidents.
@@ -66,9 +69,10 @@ RULE_FORMERLY = "formerly_known_as"
 RULE_SPACES = "same_name_without_spaces"
 RULE_DATE_TYPO = "date_typo"
 RULE_SAME_DAY_WORD = "same_day_shared_word"
+RULE_TRADE_NAME = "shared_trade_name_only"  # review only, never a link
 RULE_ORDER = (
     RULE_CITES, RULE_AMENDS, RULE_BREACH_DATES, RULE_FORMERLY, RULE_SPACES, RULE_FUZZY,
-    RULE_DATE_TYPO, RULE_SAME_DAY_WORD, RULE_REPORTED_WINDOW,
+    RULE_DATE_TYPO, RULE_SAME_DAY_WORD, RULE_REPORTED_WINDOW, RULE_TRADE_NAME,
 )  # fmt: skip
 RULE_RANK = {rule: rank for rank, rule in enumerate(RULE_ORDER)}
 
@@ -106,7 +110,7 @@ class NoticeFacts:
     date_flags: tuple[str, ...] = ()
     # When the entity discovered the breach (ordinal), if published.
     discovered: int | None = None
-    # The keys without spaces and with sorted words (evidence.variants), for the spacing rule.
+    # The keys without spaces (evidence.variants), for the spacing rule.
     variants: frozenset = field(default_factory=frozenset)
 
     @property
@@ -240,8 +244,21 @@ def compare(a: NoticeFacts, b: NoticeFacts, stats: KeyStats = NO_STATS) -> Match
             return Match(RULE_AMENDS, 1.0, "link", a.dated and b.dated, 0)
         renamed = all(k in a.former or k in b.former for k in shared) and a.keys[0] != b.keys[0]
         match = same_entity_dates(a, b, RULE_FORMERLY if renamed else None)
-        return match or _hardjoins.date_typo(a, b)
+        match = match or _hardjoins.date_typo(a, b)
+        if match is not None and _trade_name_only(a, b, shared, stats):
+            return Match(RULE_TRADE_NAME, match.score, "review", match.dated, match.distance)
+        return match
     return _hardjoins.name_variants(a, b, stats) or _fuzzy(a, b)
+
+
+def _trade_name_only(a: NoticeFacts, b: NoticeFacts, shared: list[str], stats: KeyStats) -> bool:
+    """Only trade names are shared, under main names that are not one entity's."""
+    main_a, main_b = a.keys[0], b.keys[0]
+    if main_a == main_b or any(k in (main_a, main_b) for k in shared):
+        return False
+    if any(k in a.former or k in b.former for k in shared):
+        return False  # a renaming: the old name is this entity's own
+    return not _kinship.names_close(main_a, main_b, stats)
 
 
 def same_entity_dates(a: NoticeFacts, b: NoticeFacts, rule: str | None = None) -> Match | None:
@@ -290,3 +307,4 @@ def _fuzzy(a: NoticeFacts, b: NoticeFacts) -> Match | None:
 
 # The hard joins build on the definitions above; imported last so both modules can load.
 from crawler.matching import hardjoins as _hardjoins  # noqa: E402
+from crawler.matching import kinship as _kinship  # noqa: E402
