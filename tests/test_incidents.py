@@ -426,3 +426,28 @@ def test_a_rebuild_never_joins_strangers(db, name_a, name_b, breach):
     assert db.execute("select count(*) from incidents").fetchone()[0] == 2
     reviews = [r["rule"] for r in db["incident_review"].rows]
     assert reviews == (["shared_trade_name_only"] if "d/b/a" in name_a else [])
+
+
+COLORADO_WEST = [
+    notice_row("ca_ag:csv-11", "COLORADO WEST CONSTRUCTION", breach_dates=["2025-05-29"],
+               reported_date="2025-06-10"),
+    notice_row("ca_ag:csv-7", "COLORADO WEST CONSTRUCTION, NEXT LEVEL CONSTRUCTION SERVICES & 4 "
+               "CORNERS REPAIR & RESTORATION", breach_dates=["2025-05-29"], reported_date="2025-06-12"),
+]  # fmt: skip
+# Other filers whose names start with "Colorado": the word is no longer distinctive.
+COLORADO_OTHERS = [
+    notice_row(f"ca_ag:co-{n}", name, breach_dates=["2021-01-05"], reported_date="2021-02-01")
+    for n, name in enumerate(["University of Colorado", "Colorado Springs Utilities",
+                              "Colorado Department of Revenue", "Colorado Mesa University"])
+]  # fmt: skip
+
+
+def test_a_list_of_entities_and_its_first_entity_go_to_review(db):
+    insert_notices(db, COLORADO_WEST + COLORADO_OTHERS)
+    rebuild_incidents(db)
+    incidents = {r["notice_id"]: r["incident_id"] for r in db["incident_links"].rows}
+    assert incidents["ca_ag:csv-11"] != incidents["ca_ag:csv-7"]
+    reviews = [
+        (r["notice_id"], r["candidate_notice_id"], r["rule"]) for r in db["incident_review"].rows
+    ]
+    assert reviews == [("ca_ag:csv-7", "ca_ag:csv-11", "leads_a_list_of_entities")]

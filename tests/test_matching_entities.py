@@ -5,6 +5,7 @@ import pytest
 from crawler.matching.entities import (
     amended_notice_date,
     entity_keys,
+    leading_entity_key,
     load_aliases,
     normalise_entity,
 )
@@ -200,3 +201,33 @@ def test_contact_person_and_title_are_cut(name, key):
 )
 def test_amended_notice_date(text, iso):
     assert amended_notice_date(text) == iso
+
+
+# The first entity of a list of entity names; never for one firm's name of surnames, a campus,
+# an address, a contact person or a legal form after a comma.
+@pytest.mark.parametrize(
+    ("published", "lead"),
+    [
+        (
+            "COLORADO WEST CONSTRUCTION, NEXT LEVEL CONSTRUCTION SERVICES & 4 CORNERS REPAIR & "
+            "RESTORATION",
+            "colorado west construction",
+        ),
+        (
+            "Armstrong Oil & Gas, Inc. and Armstrong Vineyards, Inc. d/b/a Epoch Estate Wines",
+            "armstrong oil and gas",
+        ),
+        ("Smith, Jones & Co.", None),
+        ("Musick, Peeler & Garrett LLP", None),
+        ("Wright, Moore, DeHart, Dupuis & Hutchinson, LLC", None),
+        ("M. Arthur Gensler, Jr. & Associates, Inc.", None),
+        ("California State University, Fresno", None),
+        ("Tatcha, LLC, 350 Rhode Island Street, Suite 110, San Francisco, CA 94103 (email)", None),
+        ("Fidelity Investments, William Duserick, Chief Privacy Officer", None),
+        ("Hair Club for Men, Ltd., Inc.", None),
+        ("Capital One, N.A.", None),
+        ("COLORADO WEST CONSTRUCTION", None),
+    ],
+)
+def test_the_first_of_a_list_of_entities(published, lead):
+    assert leading_entity_key(published) == lead

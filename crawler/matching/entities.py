@@ -282,6 +282,46 @@ def _entity_names(name: str) -> EntityNames:
     return EntityNames(tuple(keys), frozenset(former))
 
 
+_SINGLE_LEGAL_FORMS = frozenset(form[0] for form in LEGAL_FORMS if len(form) == 1)
+
+
+def _segment_words(segment: str) -> list[str]:
+    """A list item's words without the legal form or "and" it starts with (", Inc. and B")."""
+    words = _words(segment)
+    while words and (words[0] in _SINGLE_LEGAL_FORMS or words[0] == "and"):
+        words = words[1:]
+    return words
+
+
+@lru_cache(maxsize=200_000)
+def leading_entity_key(name: str | None) -> str | None:
+    """The key of the first entity of a comma-separated list of entity names, else None.
+
+    "COLORADO WEST CONSTRUCTION, NEXT LEVEL CONSTRUCTION SERVICES & 4 CORNERS REPAIR &
+    RESTORATION" names three companies: the first may file alone too. Only when every item
+    has at least two words: "Smith, Jones & Co." and "Musick, Peeler & Garrett LLP" are one
+    firm each, "California State University, Fresno" one campus; an address, contact person
+    or legal form after a comma ("Tatcha, LLC, 350 Rhode Island Street") is no item. Used
+    for review only (`rules.RULE_LIST_LEAD`), never as a key: the list might be one name.
+    """
+    if not name or "," not in name:
+        return None
+    text = _PAREN.sub(" ", _fold(name))
+    text = _ALSO_KNOWN_AS.split(_CUT_CLAUSES.sub("", text))[0]
+    plain, _ = strip_address(text.strip(" ,;" + _QUOTES))
+    items = [_segment_words(part) for part in re.split(r"[,;]", plain)]
+    items = [words for words in items if words]
+    if len(items) < 2 or any(len(words) < 2 for words in items):
+        return None
+    if any(words[0] in ("jr", "sr", "ii", "iii") for words in items[1:]):
+        return None  # "M. Arthur Gensler, Jr. & Associates": a person's name, one firm
+    if all(word in _SINGLE_LEGAL_FORMS for words in items[1:] for word in words):
+        return None
+    lead = _key_from_words(items[0], load_aliases())
+    whole = entity_keys(name)
+    return lead if lead and lead not in PLACEHOLDER_KEYS and lead not in whole else None
+
+
 def amended_notice_date(text: str | None) -> str | None:
     """The ISO date of the earlier notice a filing says it updates, if `text` says so."""
     match = _UPDATE_OF_DATE.search(text or "")

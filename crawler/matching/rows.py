@@ -5,8 +5,8 @@ from collections.abc import Iterable, Iterator
 
 import sqlite_utils
 
-from crawler.matching.entities import amended_notice_date, entity_names
-from crawler.matching.evidence import variants
+from crawler.matching.entities import amended_notice_date, entity_names, leading_entity_key
+from crawler.matching.evidence import compact, variants
 from crawler.matching.rules import NoticeFacts, day
 
 NOTICE_COLUMNS = (
@@ -56,6 +56,7 @@ def facts_from_row(row: dict) -> NoticeFacts:
     if start is not None and end is not None and end < start:
         start, end = end, start  # tolerate a swapped pair rather than lose the dates
     names = entity_names(row.get("entity_name"))
+    lead = leading_entity_key(row.get("entity_name"))
     return NoticeFacts(
         id=row["id"],
         source=row.get("source") or "",
@@ -85,7 +86,9 @@ def facts_from_row(row: dict) -> NoticeFacts:
         former=names.former,
         date_flags=date_flags(row, start, reported),
         discovered=day(row.get("discovered_date")),
-        variants=variants(names.keys),
+        # The list's first entity is indexed like a spelling, so the two are compared.
+        variants=variants(names.keys) | ({compact(lead)} if lead else set()),
+        list_lead=lead,
     )
 
 

@@ -22,7 +22,10 @@ Rules, in order:
 A shared key counts only when it identifies an entity (`evidence.KeyStats.usable`). A key
 that is a trade name (d/b/a, short name) on both sides, under two different main names with
 nothing else in common ("X LLC d/b/a Dunkin'" / "Y Inc. d/b/a Dunkin'": two franchisees),
-does not join on its own: the pair goes to review (`shared_trade_name_only`).
+does not join on its own: the pair goes to review (`shared_trade_name_only`). A name that is
+the first of another notice's list of entity names ("COLORADO WEST CONSTRUCTION" and
+"COLORADO WEST CONSTRUCTION, NEXT LEVEL CONSTRUCTION SERVICES & ...") with agreeing dates
+goes to review too (`leads_a_list_of_entities`), unless another rule joins them.
 
 The rules are symmetric (`compare(a, b)` and `compare(b, a)` agree), which is what lets
 incremental attachment and a full rebuild reach the same incidents.
@@ -70,9 +73,10 @@ RULE_SPACES = "same_name_without_spaces"
 RULE_DATE_TYPO = "date_typo"
 RULE_SAME_DAY_WORD = "same_day_shared_word"
 RULE_TRADE_NAME = "shared_trade_name_only"  # review only, never a link
+RULE_LIST_LEAD = "leads_a_list_of_entities"  # review only, never a link
 RULE_ORDER = (
     RULE_CITES, RULE_AMENDS, RULE_BREACH_DATES, RULE_FORMERLY, RULE_SPACES, RULE_FUZZY,
-    RULE_DATE_TYPO, RULE_SAME_DAY_WORD, RULE_REPORTED_WINDOW, RULE_TRADE_NAME,
+    RULE_DATE_TYPO, RULE_SAME_DAY_WORD, RULE_REPORTED_WINDOW, RULE_TRADE_NAME, RULE_LIST_LEAD,
 )  # fmt: skip
 RULE_RANK = {rule: rank for rank, rule in enumerate(RULE_ORDER)}
 
@@ -112,6 +116,8 @@ class NoticeFacts:
     discovered: int | None = None
     # The keys without spaces (evidence.variants), for the spacing rule.
     variants: frozenset = field(default_factory=frozenset)
+    # The first entity's key of a list of entity names (entities.leading_entity_key).
+    list_lead: str | None = None
 
     @property
     def dated(self) -> bool:
@@ -248,7 +254,18 @@ def compare(a: NoticeFacts, b: NoticeFacts, stats: KeyStats = NO_STATS) -> Match
         if match is not None and _trade_name_only(a, b, shared, stats):
             return Match(RULE_TRADE_NAME, match.score, "review", match.dated, match.distance)
         return match
-    return _hardjoins.name_variants(a, b, stats) or _fuzzy(a, b)
+    return _hardjoins.name_variants(a, b, stats) or _fuzzy(a, b) or _list_lead(a, b)
+
+
+def _list_lead(a: NoticeFacts, b: NoticeFacts) -> Match | None:
+    """One notice's name is the first of a list of entity names another notice gives, and
+    the dates agree: a person decides (the list may be one name)."""
+    if a.list_lead != b.keys[0] and b.list_lead != a.keys[0]:
+        return None
+    match = same_entity_dates(a, b)
+    if match is None:
+        return None
+    return Match(RULE_LIST_LEAD, match.score, "review", match.dated, match.distance)
 
 
 def _trade_name_only(a: NoticeFacts, b: NoticeFacts, shared: list[str], stats: KeyStats) -> bool:
