@@ -176,7 +176,7 @@ def same_words(key_a: str, key_b: str) -> bool:
     return compact(key_a) == compact(key_b)
 
 
-def _lead(key: str) -> tuple[str, ...]:
+def lead_words(key: str) -> tuple[str, ...]:
     """The words of a key up to its first that could tell it apart (long enough, not
     generic): ("rt", "jones") for "rt jones capital ...", () when there is none."""
     words = key.split()
@@ -193,11 +193,16 @@ def shared_distinctive_words(key_a: str, key_b: str, stats: KeyStats) -> set[str
     like "community first bank"), and the words they share must make up most of the shorter
     name. A word shared further along ("unified" in two school districts) tells nothing.
     """
-    lead = _lead(key_a)
-    if not lead or lead != _lead(key_b) or not stats.distinctive(lead[-1]):
+    lead = lead_words(key_a)
+    if not lead or lead != lead_words(key_b):
         return set()
     head = lead[-1]
     words_a, words_b = set(key_a.split()), set(key_b.split())
+    if not stats.distinctive(head) and not (len(lead) > 1 and words_a == words_b):
+        # A common word ("jones") says nothing, unless the names lead with the same words and
+        # have the same words ("rt jones capital management equities" / "... equities
+        # management", among many other Joneses).
+        return set()
     shorter = min(words_a, words_b, key=len)
     if len(words_a & words_b) <= MIN_SHARED_COVERAGE * len(shorter):
         return set()  # "jones law firm" / "jones medical center": one word of three

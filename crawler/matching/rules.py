@@ -36,7 +36,7 @@ from datetime import date
 
 from rapidfuzz.distance import Indel
 
-from crawler.matching.evidence import NO_STATS, KeyStats
+from crawler.matching.evidence import NO_STATS, KeyStats, lead_words
 
 # Two filings of one breach give overlapping periods or dates a few days apart. Serial filers
 # (Intuit, Ameriprise: one notice per account takeover) file breaches a week or two apart, so
@@ -275,6 +275,8 @@ def _trade_name_only(a: NoticeFacts, b: NoticeFacts, shared: list[str], stats: K
         return False
     if any(k in a.former or k in b.former for k in shared):
         return False  # a renaming: the old name is this entity's own
+    if lead_words(main_a) and lead_words(main_a) == lead_words(main_b):
+        return False  # "Piech Sales Company dba X" / "Piech Slaes Company dba X": a typo
     return not _kinship.names_close(main_a, main_b, stats)
 
 
