@@ -3,12 +3,12 @@
 import pytest
 
 from crawler.matching.entities import (
-    amended_notice_date,
     entity_keys,
     leading_entity_key,
     load_aliases,
     normalise_entity,
 )
+from crawler.matching.markers import amended_notice_date
 
 
 @pytest.mark.parametrize(

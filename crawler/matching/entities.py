@@ -3,8 +3,10 @@
 A key is lower-case ASCII-ish words separated by single spaces, with the noise that differs
 between filings of one organisation removed: Unicode look-alikes, invisible characters,
 punctuation, `&`/`and`, a leading "The", trailing legal forms (Inc., L.L.C., N.A., ...),
-street addresses appended to the name (the Maine legacy log), update markers ("(update)",
-"Supplement to ...") and subsidiary clauses. A name can have several keys: "A d/b/a B",
+street addresses appended to the name (the Maine legacy log), update markers and channel
+tags wherever they sit ("Supplement to A", "UPDATE - A", "A (update)", "A - email", see
+`markers`) and subsidiary clauses. A placeholder ("Unknown", "N/A", "Not provided", "-") has
+no key, so it joins nothing. A name can have several keys: "A d/b/a B",
 "A formerly known as B" and `A ("B")` give both A and B, so either spelling finds the other;
 a parenthesised part counts only when it names this entity (`shortnames`: never "(email)").
 
@@ -19,8 +21,8 @@ from functools import lru_cache
 from importlib import resources
 
 from crawler.matching.addresses import strip_address
+from crawler.matching.markers import PLACEHOLDER_KEYS, strip_markers
 from crawler.matching.shortnames import clean_short_name, names_entity
-from crawler.textparse.dates import parse_date
 from crawler.textparse.text import clean_text
 
 # Read through importlib.resources: works from an installed wheel or a zipped egg (Scrapyd).
@@ -59,43 +61,6 @@ _CUT_CLAUSES = re.compile(
     r"|\s*[,;(]?\s*\bon behalf of\b.*$"
     r"|\s*[,;(]?\s*\band\s*/\s*or\s+its\s+(?:affiliates|subsidiaries)\b.*$"
     r"|\s*[,;(]?\s*\band\s+its\s+(?:affiliates|subsidiaries)\b.*$",
-    re.IGNORECASE,
-)
-# Filings that update an earlier one name the entity plus a marker, before or after it:
-# "Supplement to Acme", "UPDATE - Acme", "Supplemental Notice - Acme", "Acme Inc. Amended",
-# "Acme (Update)", "Acme - Supplement to 11/14/17 Notice".
-_MARKER_WORD = r"(?:update[ds]?|supplement(?:al)?|amend(?:ed|ment)|revised|addendum)"
-_LEADING_UPDATE = re.compile(
-    rf"^\s*{_MARKER_WORD}\s+to\s+|^\s*{_MARKER_WORD}(?:\s+notice)?\s*[-–—:]\s*",
-    re.IGNORECASE,
-)
-# After a leading "Supplement to": the reference to the amended notice, not a name ("Aptos's
-# 2/25/17 notice", "previous notice dated 10/8/15", "Feb 2 notice", "May 20, 2014 Notice").
-_NOTICE_REFERENCE = re.compile(
-    r"(?:['’]s\b)?\s*\b(?:\d{1,2}/\d{1,2}|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
-    r"[a-z]*\.?\s+\d|previous\b|prior\b|earlier\b|original\b|our\b|(?:the\s+)?notice\b).*$",
-    re.IGNORECASE,
-)
-_UPDATE_MARKERS = re.compile(
-    rf"\(\s*(?:{_MARKER_WORD}|updated notice)[^)]*\)"
-    rf"|\b{_MARKER_WORD}\s+to\b.*$"
-    rf"|(?:[-–—:,]\s*|\s+){_MARKER_WORD}(?:\s+notice)?\s*$",
-    re.IGNORECASE,
-)
-# The filing channel the Maine legacy log appends after a dash: "Acme - email".
-_CHANNEL_TAG = re.compile(r"\s*[-–—:]\s*(?:e-?mail|paper|fax|letter|mail|online|web)\s*$", re.I)
-# Names that stand for no entity: a blank cell written out. They never get a key.
-PLACEHOLDER_KEYS = frozenset(
-    ["unknown", "n a", "na", "none", "not provided", "not available", "not applicable",
-     "not known", "unk", "tbd", "null", "nil", "not specified", "unspecified", "redacted",
-     "withheld", "confidential", "anonymous"]
-)  # fmt: skip
-# "Update to 12/23/15 notice", "Supplement to Aptos's 2/25/17 notice", "Supplement to
-# previous notice dated 10/8/15": the filing names the notice it amends by that notice's
-# date (in the Maine legacy log this sits in the breach-date cell, not the name).
-_UPDATE_OF_DATE = re.compile(
-    r"\b(?:supplement(?:al)?|update|addendum|amendment)\s+to\s+(?:[\w'’.]+\s+){0,3}?"
-    r"(\d{1,2}/\d{1,2}/\d{2,4}|[A-Z][a-z]+\.?\s+\d{1,2},\s+\d{4})",
     re.IGNORECASE,
 )
 # A parenthesised or quoted short name: `("HSHS")`, `(“Lockton”)`, `(AXP)`.
@@ -232,11 +197,7 @@ def _key_of_part(part: str, aliases: AliasTable) -> list[str]:
 def _entity_names(name: str) -> EntityNames:
     aliases = load_aliases()
     text = _fold(name).replace("[", "(").replace("]", ")")  # "[email]" is a tag like "(email)"
-    leading = _LEADING_UPDATE.match(text)
-    if leading:
-        text = _NOTICE_REFERENCE.sub("", text[leading.end() :])
-    text = _UPDATE_MARKERS.sub(" ", text)
-    text = _CHANNEL_TAG.sub("", text)
+    text = strip_markers(text)
     inners = [inner for inner in _PAREN.findall(text) if inner.strip()]
     text = _PAREN.sub(" ", text)
     text = _CUT_CLAUSES.sub("", text)
@@ -320,15 +281,6 @@ def leading_entity_key(name: str | None) -> str | None:
     lead = _key_from_words(items[0], load_aliases())
     whole = entity_keys(name)
     return lead if lead and lead not in PLACEHOLDER_KEYS and lead not in whole else None
-
-
-def amended_notice_date(text: str | None) -> str | None:
-    """The ISO date of the earlier notice a filing says it updates, if `text` says so."""
-    match = _UPDATE_OF_DATE.search(text or "")
-    if not match:
-        return None
-    parsed = parse_date(match.group(1)).value
-    return parsed.iso if parsed is not None and parsed.precision == "day" else None
 
 
 def normalise_entity(name: str | None) -> str:

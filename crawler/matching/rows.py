@@ -5,8 +5,9 @@ from collections.abc import Iterable, Iterator
 
 import sqlite_utils
 
-from crawler.matching.entities import amended_notice_date, entity_names, leading_entity_key
+from crawler.matching.entities import entity_names, leading_entity_key
 from crawler.matching.evidence import compact, variants
+from crawler.matching.markers import amended_notice_date
 from crawler.matching.rules import NoticeFacts, day
 
 NOTICE_COLUMNS = (

@@ -36,7 +36,7 @@ from datetime import date
 
 from rapidfuzz.distance import Indel
 
-from crawler.matching.evidence import NO_STATS, KeyStats, lead_words
+from crawler.matching.evidence import NO_STATS, KeyStats
 
 # Two filings of one breach give overlapping periods or dates a few days apart. Serial filers
 # (Intuit, Ameriprise: one notice per account takeover) file breaches a week or two apart, so
@@ -251,33 +251,10 @@ def compare(a: NoticeFacts, b: NoticeFacts, stats: KeyStats = NO_STATS) -> Match
         renamed = all(k in a.former or k in b.former for k in shared) and a.keys[0] != b.keys[0]
         match = same_entity_dates(a, b, RULE_FORMERLY if renamed else None)
         match = match or _hardjoins.date_typo(a, b)
-        if match is not None and _trade_name_only(a, b, shared, stats):
+        if match is not None and _hardjoins.trade_name_only(a, b, shared, stats):
             return Match(RULE_TRADE_NAME, match.score, "review", match.dated, match.distance)
         return match
-    return _hardjoins.name_variants(a, b, stats) or _fuzzy(a, b) or _list_lead(a, b)
-
-
-def _list_lead(a: NoticeFacts, b: NoticeFacts) -> Match | None:
-    """One notice's name is the first of a list of entity names another notice gives, and
-    the dates agree: a person decides (the list may be one name)."""
-    if a.list_lead != b.keys[0] and b.list_lead != a.keys[0]:
-        return None
-    match = same_entity_dates(a, b)
-    if match is None:
-        return None
-    return Match(RULE_LIST_LEAD, match.score, "review", match.dated, match.distance)
-
-
-def _trade_name_only(a: NoticeFacts, b: NoticeFacts, shared: list[str], stats: KeyStats) -> bool:
-    """Only trade names are shared, under main names that are not one entity's."""
-    main_a, main_b = a.keys[0], b.keys[0]
-    if main_a == main_b or any(k in (main_a, main_b) for k in shared):
-        return False
-    if any(k in a.former or k in b.former for k in shared):
-        return False  # a renaming: the old name is this entity's own
-    if lead_words(main_a) and lead_words(main_a) == lead_words(main_b):
-        return False  # "Piech Sales Company dba X" / "Piech Slaes Company dba X": a typo
-    return not _kinship.names_close(main_a, main_b, stats)
+    return _hardjoins.name_variants(a, b, stats) or _fuzzy(a, b) or _hardjoins.list_lead(a, b)
 
 
 def same_entity_dates(a: NoticeFacts, b: NoticeFacts, rule: str | None = None) -> Match | None:
@@ -326,4 +303,3 @@ def _fuzzy(a: NoticeFacts, b: NoticeFacts) -> Match | None:
 
 # The hard joins build on the definitions above; imported last so both modules can load.
 from crawler.matching import hardjoins as _hardjoins  # noqa: E402
-from crawler.matching import kinship as _kinship  # noqa: E402
