@@ -85,6 +85,12 @@ def test_entity_keys_of_real_names(published, expected):
         ("Yahoo, Inc. (Updated Notice)", ("yahoo",)),
         ("Aptos, Inc. - Supplement to 11/14/17 Notice", ("aptos",)),
         ("Supplement to Aptos's 2/25/17 notice", ("aptos",)),
+        (
+            "Michael's Stores, Inc. (including Aaron Brothers) UPDATE from 1/27/14 notice",
+            ("michaels stores",),
+        ),
+        ("Capital One, National Association", ("capital one",)),
+        ("HSBC Bank USA, National Association", ("hsbc bank",)),
         ("Supplement to previous notice dated 10/8/15", ()),
         ("Supplement to May 20, 2014 Notice to us", ()),
         ("ShowTix4U (paper)", ("showtix4u",)),
@@ -195,6 +201,10 @@ def test_contact_person_and_title_are_cut(name, key):
             "2015-10-08",
         ),
         ("Supplement to May 20, 2014 Notice to us", "2014-05-20"),
+        (
+            "Michael's Stores, Inc. (including Aaron Brothers) UPDATE from 1/27/14 notice",
+            "2014-01-27",
+        ),
         ("Supplement to Feb 2 notice", None),  # no year: not a date we can point at
         ("Yahoo, Inc. (update)", None),
     ],

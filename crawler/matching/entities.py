@@ -36,7 +36,7 @@ LEGAL_FORMS = tuple(
         "inc", "incorporated", "incorp", "llc", "l l c", "lc", "corp", "corporation", "co",
         "company", "companies", "ltd", "limited", "lp", "l p", "llp", "l l p", "lllp", "plc",
         "na", "n a", "pc", "p c", "pllc", "pa", "p a", "sc", "gmbh", "ag", "sa", "bv", "nv",
-        "lda", "ltda", "srl", "sarl", "pty", "ulc", "dba",
+        "lda", "ltda", "srl", "sarl", "pty", "ulc", "dba", "national association",
     )
 )  # fmt: skip
 # Country qualifiers after the name ("T-Mobile USA", "Toyota Motor Sales, U.S.A."): the same

@@ -27,7 +27,7 @@ _NOTICE_REFERENCE = re.compile(
 )
 _UPDATE_MARKERS = re.compile(
     rf"\(\s*(?:{_MARKER_WORD}|updated notice)[^)]*\)"
-    rf"|\b{_MARKER_WORD}\s+to\b.*$"
+    rf"|\b{_MARKER_WORD}\s+(?:to|from)\b.*$"
     rf"|(?:[-–—:,]\s*|\s+){_MARKER_WORD}(?:\s+notice)?\s*$",
     re.IGNORECASE,
 )
@@ -43,7 +43,7 @@ PLACEHOLDER_KEYS = frozenset(
 # previous notice dated 10/8/15": the filing names the notice it amends by that notice's
 # date (in the Maine legacy log this sits in the breach-date cell, not the name).
 _UPDATE_OF_DATE = re.compile(
-    r"\b(?:supplement(?:al)?|update|addendum|amendment)\s+to\s+(?:[\w'’.]+\s+){0,3}?"
+    r"\b(?:supplement(?:al)?|update|addendum|amendment)\s+(?:to|from)\s+(?:[\w'’.]+\s+){0,3}?"
     r"(\d{1,2}/\d{1,2}/\d{2,4}|[A-Z][a-z]+\.?\s+\d{1,2},\s+\d{4})",
     re.IGNORECASE,
 )
