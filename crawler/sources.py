@@ -72,7 +72,12 @@ def _loader(settings=None) -> SpiderLoader:
 
 @cache
 def _project_settings():
-    return get_project_settings()
+    settings = get_project_settings()
+    if not settings.getlist("SPIDER_MODULES"):
+        # Run outside the project directory (no scrapy.cfg, no SCRAPY_SETTINGS_MODULE): the
+        # registry is still this package's spiders, or every notice would lose its state.
+        settings.setmodule("crawler.settings", priority="project")
+    return settings
 
 
 @cache

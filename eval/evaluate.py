@@ -17,7 +17,7 @@ import json
 import sys
 import tempfile
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
 
@@ -45,6 +45,15 @@ class Scores:
     hard_split_pairs: int  # same entity key, different incidents
     false_joins: list
     missed_joins: list
+    # Predicted incidents whose notices carry more than one entity label (strangers): the
+    # labels, not the matcher's evidence, say which organisation a notice is from.
+    mixed_entities: list = field(default_factory=list)
+
+
+def entity_label(incident_label: str) -> str:
+    """The organisation part of an incident label: "intuit/k" -> "intuit",
+    "added:tatcha/a" -> "tatcha" (labels without a part stand for themselves)."""
+    return incident_label.removeprefix("added:").split("/")[0]
 
 
 def load_labelled(path: Path = LABELLED) -> list[dict]:
@@ -140,10 +149,14 @@ def evaluate(path: Path = LABELLED, grown: bool = False) -> Scores:
     for nid, key in keys.items():
         same_key[key].append(nid)
     hard_split = _pairs(same_key) - true_pairs
+    mixed = sorted(
+        sorted(ids) for ids in predicted.values()
+        if len({entity_label(by_id[nid]["incident_label"]) for nid in ids}) > 1
+    )  # fmt: skip
     return Scores(
         precision, recall, f1, len(true_pairs), len(predicted_pairs), len(correct),
         len(labelled), len(truth), len(hard_join), len(hard_split),
-        sorted(predicted_pairs - true_pairs), sorted(true_pairs - predicted_pairs),
+        sorted(predicted_pairs - true_pairs), sorted(true_pairs - predicted_pairs), mixed,
     )  # fmt: skip
 
 
@@ -158,6 +171,7 @@ def main() -> None:
           f"same-key pairs that must stay apart {scores.hard_split_pairs}")  # fmt: skip
     print(f"precision {scores.precision:.4f}  recall {scores.recall:.4f}  F1 {scores.f1:.4f}  "
           f"({scores.correct_pairs} correct of {scores.predicted_pairs} predicted pairs)")  # fmt: skip
+    print(f"incidents mixing labelled organisations: {len(scores.mixed_entities)}")
     if args.errors:
         source = load_grown() if args.grown else load_labelled()
         labelled = {item["notice_id"]: item for item in source}

@@ -69,9 +69,12 @@ def test_a_planted_chain_of_strangers_is_reported(tmp_path):
         db.execute(
             "update incident_links set incident_id = ? where notice_id like '%696'", [tatcha]
         )
-    strangers = diagnose(db).strangers
+    diagnosis = diagnose(db)
+    strangers = diagnosis.strangers
     assert [s.incident_id for s, _ in strangers] == [tatcha]
     assert strangers[0][1] == [("genpact international", "tatcha")]
+    # The independent test (plain text of the names, no entity keys) sees it too.
+    assert [(s.incident_id, len(groups)) for s, groups in diagnosis.unlike] == [(tatcha, 2)]
     db.conn.close()
     result = scrapy_command(["check_incidents", "--db", str(tmp_path / "breaches.db")], tmp_path)
     assert result.returncode == 1, result

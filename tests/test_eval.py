@@ -30,3 +30,11 @@ def test_grown_set_precision_and_recall():
     assert scores.hard_join_pairs >= 100
     assert scores.precision >= GROWN_MIN_PRECISION, scores.false_joins
     assert scores.recall >= GROWN_MIN_RECALL, scores.missed_joins
+
+
+def test_no_predicted_incident_mixes_labelled_organisations():
+    # Independent of the matcher's evidence: the labels say which organisation each notice is
+    # from; an incident with notices of two organisations joined strangers.
+    for grown in (False, True):
+        scores = evaluate(grown=grown)
+        assert scores.mixed_entities == [], scores.mixed_entities

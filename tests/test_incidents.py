@@ -279,15 +279,83 @@ def test_a_flagged_date_does_not_set_the_incident_bounds(db):
         "select breach_start, date_flags from incidents where display_name = 'Lone Filer LLC'"
     ).fetchone()
     assert lone[0] == "2026-12-01"
-    assert json.loads(lone[1])["flagged_fields"] == ["breach_start", "breach_end"]
+    # Its breach follows its own report: either date may be the typo, both are flagged.
+    assert json.loads(lone[1])["flagged_fields"] == [
+        "breach_start", "breach_end", "first_reported_date",
+    ]  # fmt: skip
     clean = db.execute("select count(*) from incidents where date_flags is null").fetchone()[0]
     assert clean == 0
 
 
+LOYOLA = "Loyola University of Chicago, 820 N. Michigan Avenue, Chicago, IL 60611"
+
+
+# (notices, expected breach bounds, expected first reported date, expected flagged fields)
+DOUBT_CASES = {
+    # The legacy log's Loyola row: a 2018 breach "reported" 2008-07-30 (a mistyped year).
+    "typo'd report date, alone": (
+        [notice_row("me_ag_archive:legacy-105", LOYOLA, breach_dates=["2018-07-17"],
+                    reported_date="2008-07-30")],
+        ("2018-07-17", "2018-07-17"), "2008-07-30",
+        ["breach_start", "breach_end", "first_reported_date"],
+    ),
+    "typo'd report date, with a clean filing": (
+        [notice_row("me_ag_archive:legacy-105", LOYOLA, breach_dates=["2018-07-17"],
+                    reported_date="2008-07-30"),
+         notice_row("ca_ag:loyola", "Loyola University Chicago", breach_dates=["2018-07-17"],
+                    reported_date="2018-07-30")],
+        ("2018-07-17", "2018-07-17"), "2018-07-30", [],
+    ),
+    # "4/29/2016, 12/31/206": the first date read, the second not: the end is not known.
+    "partly read breach dates": (
+        [notice_row("ca_ag:half", "Harbor Freight Tools", breach_dates=["2016-04-29"],
+                    reported_date="2017-01-20", flags=["unparsed:breach_dates"]),
+         notice_row("me_ag:hft", "Harbor Freight Tools", breach_dates=["2016-04-29", "2016-12-31"],
+                    reported_date="2017-01-20")],
+        ("2016-04-29", "2016-12-31"), "2017-01-20", [],
+    ),
+    "partly read breach dates, alone": (
+        [notice_row("ca_ag:half", "Harbor Freight Tools", breach_dates=["2016-04-29"],
+                    reported_date="2017-01-20", flags=["unparsed:breach_dates"])],
+        ("2016-04-29", "2016-04-29"), "2017-01-20", ["breach_start", "breach_end"],
+    ),
+    # A report date only partly read doubts the report date, not the breach dates.
+    "partly read report date": (
+        [notice_row("ca_ag:rep", "Harbor Freight Tools", breach_dates=["2016-04-29"],
+                    reported_date="2017-01-02", flags=["unparsed:reported_date"]),
+         notice_row("me_ag:rep", "Harbor Freight Tools", breach_dates=["2016-05-01"],
+                    reported_date="2017-01-20")],
+        ("2016-04-29", "2016-05-01"), "2017-01-20", [],
+    ),
+    # An unread count is no date doubt.
+    "unread count": (
+        [notice_row("ca_ag:cnt", "Harbor Freight Tools", breach_dates=["2016-04-29"],
+                    reported_date="2017-01-20", flags=["unparsed:total_affected"])],
+        ("2016-04-29", "2016-04-29"), "2017-01-20", None,
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", DOUBT_CASES)
+def test_doubted_dates_do_not_set_the_incident_dates_silently(db, case):
+    notices, bounds, first_reported, fields = DOUBT_CASES[case]
+    insert_notices(db, notices)
+    rebuild_incidents(db)
+    rows = list(db["incidents"].rows)
+    assert len(rows) == 1
+    row = rows[0]
+    assert (row["breach_start"], row["breach_end"]) == bounds
+    assert row["first_reported_date"] == first_reported
+    if fields is None:
+        assert row["date_flags"] is None
+    else:
+        assert json.loads(row["date_flags"])["flagged_fields"] == fields
+
+
 def test_a_key_turning_common_re_clusters_what_it_had_joined(tmp_path):
-    # Two franchisees trading as one brand join through it; the third makes the brand common
-    # (carried by three different main names), so the first two are split again: attaching
-    # one by one gives what a rebuild gives.
+    # Two franchisees trading as one brand: the brand alone does not join them (a review row
+    # instead); the third makes the brand common (carried by three different main names):
+    # attaching one by one gives what a rebuild gives.
     rows = [
         notice_row(f"ca_ag:gh-{n}", f"{owner} d/b/a Gardena Honda", breach_dates=["2025-06-01"],
                    reported_date="2025-08-21")
@@ -298,9 +366,88 @@ def test_a_key_turning_common_re_clusters_what_it_had_joined(tmp_path):
         insert_notices(attached, [row])
         attach_notice(attached, row["id"])
         if number == 1:
-            assert len(groups(attached)) == 1
+            assert len(groups(attached)) == 2
+            rules = [r["rule"] for r in attached["incident_review"].rows]
+            assert rules == ["shared_trade_name_only"]
     rebuilt = connect(tmp_path / "rebuilt.db")
     insert_notices(rebuilt, rows)
     rebuild_incidents(rebuilt)
     assert groups(attached) == groups(rebuilt) == {frozenset({r["id"]}) for r in rows}
     assert snapshot(attached) == snapshot(rebuilt)
+
+
+def test_a_rebuild_run_outside_the_project_keeps_every_state(tmp_path):
+    """Run from a directory without scrapy.cfg and without SCRAPY_SETTINGS_MODULE (a cron
+    job, a notebook): the registry still finds the spiders, so no incident loses its state."""
+    import os
+    import subprocess
+    import sys
+
+    path = tmp_path / "breaches.db"
+    database = connect(path)
+    insert_notices(database, NOTICES)
+    database.conn.close()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = {k: v for k, v in os.environ.items() if k != "SCRAPY_SETTINGS_MODULE"}
+    script = (
+        "import sys; from crawler.store.db import connect; "
+        "from crawler.matching.incidents import rebuild_incidents; "
+        "rebuild_incidents(connect(sys.argv[1]))"
+    )
+    subprocess.run([sys.executable, "-c", script, str(path)], cwd=elsewhere, env=env, check=True)
+    database = connect(path)
+    states = {row["display_name"]: json.loads(row["states"]) for row in database["incidents"].rows}
+    database.conn.close()
+    assert states["T-Mobile US"] == ["CA", "ME"]
+    assert states["Mt. Diablo Unified School District"] == ["CA"]
+    assert all("CA" in found for found in states.values())  # every incident has a CA filing
+
+
+# Strangers once joined by a rebuild (realistic names): one vendor breach on one day, reordered
+# bank names, franchisees of one brand, placeholder names. Each notice stays its own incident.
+STRANGER_ROWS = [
+    ("Jones Law Firm", "Jones Medical Center", "2023-05-30"),
+    ("First Community Bank", "Community First Bank", "2021-03-02"),
+    ("Boston Restaurant Associates LLC d/b/a Dunkin'", "Kasa Enterprises Inc. d/b/a Dunkin'",
+     "2024-02-10"),
+    ("Unknown", "Unknown", "2022-06-01"),
+    ("N/A", "Not provided", "2022-06-01"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("name_a", "name_b", "breach"), STRANGER_ROWS)
+def test_a_rebuild_never_joins_strangers(db, name_a, name_b, breach):
+    insert_notices(db, [
+        notice_row("ca_ag:st-1", name_a, breach_dates=[breach], reported_date="2024-07-10"),
+        notice_row("me_ag:st-2", name_b, breach_dates=[breach], reported_date="2024-07-11"),
+    ])  # fmt: skip
+    rebuild_incidents(db)
+    assert db.execute("select count(*) from incidents").fetchone()[0] == 2
+    reviews = [r["rule"] for r in db["incident_review"].rows]
+    assert reviews == (["shared_trade_name_only"] if "d/b/a" in name_a else [])
+
+
+COLORADO_WEST = [
+    notice_row("ca_ag:csv-11", "COLORADO WEST CONSTRUCTION", breach_dates=["2025-05-29"],
+               reported_date="2025-06-10"),
+    notice_row("ca_ag:csv-7", "COLORADO WEST CONSTRUCTION, NEXT LEVEL CONSTRUCTION SERVICES & 4 "
+               "CORNERS REPAIR & RESTORATION", breach_dates=["2025-05-29"], reported_date="2025-06-12"),
+]  # fmt: skip
+# Other filers whose names start with "Colorado": the word is no longer distinctive.
+COLORADO_OTHERS = [
+    notice_row(f"ca_ag:co-{n}", name, breach_dates=["2021-01-05"], reported_date="2021-02-01")
+    for n, name in enumerate(["University of Colorado", "Colorado Springs Utilities",
+                              "Colorado Department of Revenue", "Colorado Mesa University"])
+]  # fmt: skip
+
+
+def test_a_list_of_entities_and_its_first_entity_go_to_review(db):
+    insert_notices(db, COLORADO_WEST + COLORADO_OTHERS)
+    rebuild_incidents(db)
+    incidents = {r["notice_id"]: r["incident_id"] for r in db["incident_links"].rows}
+    assert incidents["ca_ag:csv-11"] != incidents["ca_ag:csv-7"]
+    reviews = [
+        (r["notice_id"], r["candidate_notice_id"], r["rule"]) for r in db["incident_review"].rows
+    ]
+    assert reviews == [("ca_ag:csv-7", "ca_ag:csv-11", "leads_a_list_of_entities")]

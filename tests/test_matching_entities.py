@@ -3,11 +3,12 @@
 import pytest
 
 from crawler.matching.entities import (
-    amended_notice_date,
     entity_keys,
+    leading_entity_key,
     load_aliases,
     normalise_entity,
 )
+from crawler.matching.markers import amended_notice_date
 
 
 @pytest.mark.parametrize(
@@ -64,6 +65,54 @@ from crawler.matching.entities import (
     ],
 )
 def test_entity_keys_of_real_names(published, expected):
+    assert entity_keys(published) == expected
+
+
+# Update markers and filing-channel tags, wherever the filing puts them, leave the entity's
+# own key; a marker followed by the amended notice's date names no entity.
+@pytest.mark.parametrize(
+    ("published", "expected"),
+    [
+        ("Supplement to Yahoo, Inc.", ("yahoo",)),
+        ("Update to Equifax Inc.", ("equifax",)),
+        ("Amendment to Blackbaud, Inc.", ("blackbaud",)),
+        ("UPDATE - Blackbaud, Inc.", ("blackbaud",)),
+        ("Supplemental Notice - Anthem, Inc.", ("anthem",)),
+        ("Amended: Anthem, Inc.", ("anthem",)),
+        ("Anthem, Inc. Amended", ("anthem",)),
+        ("80sTees.com, Inc. UPDATE", ("80steescom",)),
+        ("Yahoo, Inc. (update)", ("yahoo",)),
+        ("Yahoo, Inc. (Updated Notice)", ("yahoo",)),
+        ("Aptos, Inc. - Supplement to 11/14/17 Notice", ("aptos",)),
+        ("Supplement to Aptos's 2/25/17 notice", ("aptos",)),
+        (
+            "Michael's Stores, Inc. (including Aaron Brothers) UPDATE from 1/27/14 notice",
+            ("michaels stores",),
+        ),
+        ("Capital One, National Association", ("capital one",)),
+        ("HSBC Bank USA, National Association", ("hsbc bank",)),
+        ("Supplement to previous notice dated 10/8/15", ()),
+        ("Supplement to May 20, 2014 Notice to us", ()),
+        ("ShowTix4U (paper)", ("showtix4u",)),
+        ("ShowTix4U [email]", ("showtix4u",)),
+        ("ShowTix4U - email", ("showtix4u",)),
+        ("Rand McNally - paper", ("rand mcnally",)),
+        (
+            "Tatcha, LLC, 350 Rhode Island Street, Suite 110, San Francisco, CA 94103 (email)",
+            ("tatcha",),
+        ),
+        # Words that look like markers inside a name stay.
+        ("Daily Update Media LLC", ("daily update media",)),
+        ("Paper Source, Inc.", ("paper source",)),
+        # Placeholders for a name not given: no key at all.
+        ("Unknown", ()),
+        ("N/A", ()),
+        ("None", ()),
+        ("Not provided", ()),
+        ("-", ()),
+    ],
+)
+def test_markers_and_tags_leave_the_entity_key(published, expected):
     assert entity_keys(published) == expected
 
 
@@ -152,9 +201,43 @@ def test_contact_person_and_title_are_cut(name, key):
             "2015-10-08",
         ),
         ("Supplement to May 20, 2014 Notice to us", "2014-05-20"),
+        (
+            "Michael's Stores, Inc. (including Aaron Brothers) UPDATE from 1/27/14 notice",
+            "2014-01-27",
+        ),
         ("Supplement to Feb 2 notice", None),  # no year: not a date we can point at
         ("Yahoo, Inc. (update)", None),
     ],
 )
 def test_amended_notice_date(text, iso):
     assert amended_notice_date(text) == iso
+
+
+# The first entity of a list of entity names; never for one firm's name of surnames, a campus,
+# an address, a contact person or a legal form after a comma.
+@pytest.mark.parametrize(
+    ("published", "lead"),
+    [
+        (
+            "COLORADO WEST CONSTRUCTION, NEXT LEVEL CONSTRUCTION SERVICES & 4 CORNERS REPAIR & "
+            "RESTORATION",
+            "colorado west construction",
+        ),
+        (
+            "Armstrong Oil & Gas, Inc. and Armstrong Vineyards, Inc. d/b/a Epoch Estate Wines",
+            "armstrong oil and gas",
+        ),
+        ("Smith, Jones & Co.", None),
+        ("Musick, Peeler & Garrett LLP", None),
+        ("Wright, Moore, DeHart, Dupuis & Hutchinson, LLC", None),
+        ("M. Arthur Gensler, Jr. & Associates, Inc.", None),
+        ("California State University, Fresno", None),
+        ("Tatcha, LLC, 350 Rhode Island Street, Suite 110, San Francisco, CA 94103 (email)", None),
+        ("Fidelity Investments, William Duserick, Chief Privacy Officer", None),
+        ("Hair Club for Men, Ltd., Inc.", None),
+        ("Capital One, N.A.", None),
+        ("COLORADO WEST CONSTRUCTION", None),
+    ],
+)
+def test_the_first_of_a_list_of_entities(published, lead):
+    assert leading_entity_key(published) == lead

@@ -12,6 +12,7 @@ from crawler.matching.rules import (
     RULE_FORMERLY,
     RULE_SAME_DAY_WORD,
     RULE_SPACES,
+    RULE_TRADE_NAME,
     compare,
 )
 
@@ -69,7 +70,8 @@ JOINS = [
                                notification_dates=["2020-04-17"]),
      facts(ME + "app-297", "ExecuPharm International LLC", ["2020-03-06"], "2020-04-15",
            notification_dates=["2020-03-16", "2020-04-17"])),
-    (RULE_SPACES, facts(CA + "4349", "R.T. Jones Capital Management Equities", ["2013-07-22"], "2013-10-01"),
+    # Reordered words are no spacing variant: the same day and most words shared join them.
+    (RULE_SAME_DAY_WORD, facts(CA + "4349", "R.T. Jones Capital Management Equities", ["2013-07-22"], "2013-10-01"),
      facts(ME + "legacy-1899", "R.T. Jones Capital Equities Management, Inc.", ["2013-07-22"], "2013-09-30")),
 ]  # fmt: skip
 
@@ -111,6 +113,64 @@ APART = [
 ]  # fmt: skip
 
 
+# Strangers the hard-join rules once joined: one vendor breach (MOVEit, Blackbaud) hits many
+# customers on one day, and banks reuse the same few words in any order.
+STRANGERS = [
+    (facts(CA + "s1", "Jones Law Firm", ["2023-05-30"], "2023-07-10"),
+     facts(ME + "s2", "Jones Medical Center", ["2023-05-30"], "2023-07-12")),
+    (facts(CA + "s3", "Johnson Controls International", ["2023-05-30"], "2023-07-10"),
+     facts(ME + "s4", "Johnson Financial Group", ["2023-05-30"], "2023-07-11")),
+    (facts(CA + "s5", "Anderson Hay & Grain", ["2020-05-20"], "2020-07-24"),
+     facts(ME + "s6", "Anderson University", ["2020-05-20"], "2020-07-27")),
+    (facts(CA + "s7", "First Community Bank", ["2021-03-02"], "2021-04-20"),
+     facts(ME + "s8", "Community First Bank", ["2021-03-02"], "2021-04-20")),
+    (facts(CA + "s9", "National Bank of Commerce", ["2022-01-05"], "2022-02-01"),
+     facts(ME + "s10", "Commerce National Bank", ["2022-01-05"], "2022-02-01")),
+    (facts(CA + "s11", "Union Savings Bank", ["2019-08-12"], "2019-09-30"),
+     facts(ME + "s12", "Savings Bank Union", ["2019-08-12"], "2019-09-30")),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("a", "b"), STRANGERS, ids=lambda v: v.entity_name)
+def test_strangers_are_not_joined(a, b):
+    assert compare(a, b) is None
+    assert compare(b, a) is None
+
+
+# Placeholders for a name that was not given: no key, so nothing joins through them.
+@pytest.mark.parametrize("placeholder", ["Unknown", "N/A", "None", "Not provided", "-", "n/a"])
+def test_placeholder_names_join_nothing(placeholder):
+    a = facts(CA + "p1", placeholder, ["2022-06-01"], "2022-07-01")
+    b = facts(ME + "p2", placeholder, ["2022-06-01"], "2022-07-01")
+    assert a.keys == ()
+    assert compare(a, b) is None
+
+
+# Franchisees trading under one brand: the brand alone never joins two main names.
+FRANCHISEES = [
+    ("Boston Restaurant Associates LLC d/b/a Dunkin'", "Kasa Enterprises Inc. d/b/a Dunkin'"),
+    ("DWWGH LLC d/b/a Gardena Honda", "Norm Reeves LLC d/b/a Gardena Honda"),
+    ("Piech Sales Company, LLC dba ValuePetSupplies.com", "PetDirect LLC dba ValuePetSupplies.com"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("name_a", "name_b"), FRANCHISEES)
+def test_a_shared_trade_name_alone_goes_to_review(name_a, name_b):
+    a = facts(CA + "d1", name_a, ["2024-02-10"], "2024-03-15")
+    b = facts(ME + "d2", name_b, ["2024-02-10"], "2024-03-16")
+    for x, y in ((a, b), (b, a)):
+        match = compare(x, y)
+        assert match is not None
+        assert (match.kind, match.rule) == ("review", RULE_TRADE_NAME)
+    # The brand's own filing, and a filing under the same main name, still join.
+    brand = facts(
+        ME + "d3", name_a.split("d/b/a")[-1].split("dba")[-1], ["2024-02-10"], "2024-03-15"
+    )
+    assert compare(a, brand).kind == "link"
+    again = facts(ME + "d4", name_a, ["2024-02-10"], "2024-03-20")
+    assert compare(a, again).rule == RULE_BREACH_DATES
+
+
 @pytest.mark.parametrize(("a", "b"), APART, ids=lambda v: v.id)
 def test_not_joined(a, b):
     assert compare(a, b) is None
@@ -126,7 +186,8 @@ def test_a_key_many_different_names_carry_stops_joining_on_its_own():
     for number, name in enumerate(names[:2]):
         index.add(facts(f"{CA}f{number}", name, ["2025-06-01"], "2025-08-21"))
     first, second = index.facts[f"{CA}f0"], index.facts[f"{CA}f1"]
-    assert compare(first, second, index.stats) is not None  # two names: still a shared alias
+    # Two names: the brand is no common key yet, but alone it only asks for review.
+    assert compare(first, second, index.stats).kind == "review"
     affected = index.add(facts(f"{CA}f2", names[2], ["2025-06-01"], "2025-08-21"))
     assert affected == {f"{CA}f0", f"{CA}f1", f"{CA}f2"}  # all are re-clustered
     assert index.stats.common("gardena honda")

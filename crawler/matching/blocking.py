@@ -7,7 +7,7 @@ Notices are indexed under
   near-identical names differ in about one word, so they still share a pair of the others;
   long words are the distinctive ones, so buckets stay small without counting frequencies.
   The year narrows a bucket to notices whose dates can agree,
-- each key without spaces and with its words sorted (`same_name_without_spaces`),
+- each key without spaces (`same_name_without_spaces`),
 - their breach day, for day-precision single dates (`same_day_shared_word`),
 - the notice ids they cite (citation rule).
 

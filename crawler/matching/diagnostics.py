@@ -5,6 +5,11 @@ the incidents with the most distinct entity keys (main names), the keys carried 
 different main names (the candidates for junk keys such as "email"), the links per rule,
 the review rows per reason, and every incident holding main names with no evidence of being
 one entity (`kinship.unrelated_pairs`): that list must be empty.
+
+That last list uses the matcher's own evidence, so it cannot catch a mistake in it. The
+incidents whose published names are not alike as plain text (`independent`: word overlap, a
+shared rare word, equal without spaces; no entity keys) are listed too, as a reading list:
+an alias or renaming can be right and still be there.
 """
 
 from collections import Counter, defaultdict
@@ -13,6 +18,7 @@ from dataclasses import dataclass, field
 import sqlite_utils
 
 from crawler.matching.evidence import KeyStats
+from crawler.matching.independent import WordCounts, unlike_groups
 from crawler.matching.kinship import unrelated_pairs
 from crawler.matching.rows import facts_from_row, read_notices
 
@@ -35,6 +41,8 @@ class Diagnosis:
     links_per_rule: dict[str, int]
     reviews_per_reason: dict[str, int]
     strangers: list[tuple[IncidentSummary, list[tuple[str, str]]]] = field(default_factory=list)
+    # Incidents whose published names fall into several groups by the independent test.
+    unlike: list[tuple[IncidentSummary, list[list[str]]]] = field(default_factory=list)
 
 
 def diagnose(db: sqlite_utils.Database, limit: int = 10) -> Diagnosis:
@@ -74,6 +82,12 @@ def diagnose(db: sqlite_utils.Database, limit: int = 10) -> Diagnosis:
         pairs = unrelated_pairs(members[summary.incident_id], ties[summary.incident_id], stats)
         if pairs:
             strangers.append((summary, pairs))
+    counts = WordCounts(f.entity_name for f in facts.values())
+    unlike = []
+    for summary in ordered:
+        groups = unlike_groups((f.entity_name for f in members[summary.incident_id]), counts)
+        if len(groups) > 1:
+            unlike.append((summary, groups))
     rules = Counter(dict(db.execute("select rule, count(*) from incident_links group by rule")))
     reasons = Counter(
         dict(db.execute("select reason, count(*) from incident_review group by reason"))
@@ -87,6 +101,7 @@ def diagnose(db: sqlite_utils.Database, limit: int = 10) -> Diagnosis:
         links_per_rule=dict(rules.most_common()),
         reviews_per_reason=dict(reasons.most_common()),
         strangers=strangers,
+        unlike=unlike,
     )
 
 
@@ -110,4 +125,8 @@ def report_lines(diagnosis: Diagnosis) -> list[str]:
     for summary, pairs in d.strangers:
         shown = "; ".join(f"{a} / {b}" for a, b in pairs[:3])
         lines.append(f"  {summary.incident_id} {summary.display_name[:40]}: {shown}")
+    lines += ["", f"Incidents whose names are not alike as plain text (read them): {len(d.unlike)}"]
+    for summary, groups in d.unlike:
+        shown = " | ".join(" / ".join(name[:50] for name in group[:2]) for group in groups[:3])
+        lines.append(f"  {summary.incident_id} ({summary.notices}): {shown}")
     return lines

@@ -3,8 +3,10 @@
 A key is lower-case ASCII-ish words separated by single spaces, with the noise that differs
 between filings of one organisation removed: Unicode look-alikes, invisible characters,
 punctuation, `&`/`and`, a leading "The", trailing legal forms (Inc., L.L.C., N.A., ...),
-street addresses appended to the name (the Maine legacy log), update markers ("(update)",
-"Supplement to ...") and subsidiary clauses. A name can have several keys: "A d/b/a B",
+street addresses appended to the name (the Maine legacy log), update markers and channel
+tags wherever they sit ("Supplement to A", "UPDATE - A", "A (update)", "A - email", see
+`markers`) and subsidiary clauses. A placeholder ("Unknown", "N/A", "Not provided", "-") has
+no key, so it joins nothing. A name can have several keys: "A d/b/a B",
 "A formerly known as B" and `A ("B")` give both A and B, so either spelling finds the other;
 a parenthesised part counts only when it names this entity (`shortnames`: never "(email)").
 
@@ -19,8 +21,8 @@ from functools import lru_cache
 from importlib import resources
 
 from crawler.matching.addresses import strip_address
+from crawler.matching.markers import PLACEHOLDER_KEYS, strip_markers
 from crawler.matching.shortnames import clean_short_name, names_entity
-from crawler.textparse.dates import parse_date
 from crawler.textparse.text import clean_text
 
 # Read through importlib.resources: works from an installed wheel or a zipped egg (Scrapyd).
@@ -34,7 +36,7 @@ LEGAL_FORMS = tuple(
         "inc", "incorporated", "incorp", "llc", "l l c", "lc", "corp", "corporation", "co",
         "company", "companies", "ltd", "limited", "lp", "l p", "llp", "l l p", "lllp", "plc",
         "na", "n a", "pc", "p c", "pllc", "pa", "p a", "sc", "gmbh", "ag", "sa", "bv", "nv",
-        "lda", "ltda", "srl", "sarl", "pty", "ulc", "dba",
+        "lda", "ltda", "srl", "sarl", "pty", "ulc", "dba", "national association",
     )
 )  # fmt: skip
 # Country qualifiers after the name ("T-Mobile USA", "Toyota Motor Sales, U.S.A."): the same
@@ -59,21 +61,6 @@ _CUT_CLAUSES = re.compile(
     r"|\s*[,;(]?\s*\bon behalf of\b.*$"
     r"|\s*[,;(]?\s*\band\s*/\s*or\s+its\s+(?:affiliates|subsidiaries)\b.*$"
     r"|\s*[,;(]?\s*\band\s+its\s+(?:affiliates|subsidiaries)\b.*$",
-    re.IGNORECASE,
-)
-# Filings that update an earlier one name the entity plus a marker.
-_UPDATE_MARKERS = re.compile(
-    r"\(\s*(?:update[ds]?|updated notice|supplement(?:al)?|amended|revised|addendum)[^)]*\)"
-    r"|\b(?:supplement(?:al)?|update|addendum|amendment)\s+to\b.*$"
-    r"|[-–—:]\s*(?:update[ds]?|supplement(?:al)?|amended|revised)\s*$",
-    re.IGNORECASE,
-)
-# "Update to 12/23/15 notice", "Supplement to Aptos's 2/25/17 notice", "Supplement to
-# previous notice dated 10/8/15": the filing names the notice it amends by that notice's
-# date (in the Maine legacy log this sits in the breach-date cell, not the name).
-_UPDATE_OF_DATE = re.compile(
-    r"\b(?:supplement(?:al)?|update|addendum|amendment)\s+to\s+(?:[\w'’.]+\s+){0,3}?"
-    r"(\d{1,2}/\d{1,2}/\d{2,4}|[A-Z][a-z]+\.?\s+\d{1,2},\s+\d{4})",
     re.IGNORECASE,
 )
 # A parenthesised or quoted short name: `("HSHS")`, `(“Lockton”)`, `(AXP)`.
@@ -209,8 +196,8 @@ def _key_of_part(part: str, aliases: AliasTable) -> list[str]:
 @lru_cache(maxsize=200_000)
 def _entity_names(name: str) -> EntityNames:
     aliases = load_aliases()
-    text = _fold(name)
-    text = _UPDATE_MARKERS.sub(" ", text)
+    text = _fold(name).replace("[", "(").replace("]", ")")  # "[email]" is a tag like "(email)"
+    text = strip_markers(text)
     inners = [inner for inner in _PAREN.findall(text) if inner.strip()]
     text = _PAREN.sub(" ", text)
     text = _CUT_CLAUSES.sub("", text)
@@ -218,6 +205,8 @@ def _entity_names(name: str) -> EntityNames:
     former: set[str] = set()
 
     def add(key: str, is_former: bool = False) -> None:
+        if key in PLACEHOLDER_KEYS:
+            return
         if key and key not in keys:
             keys.append(key)
         if key and is_former:
@@ -254,13 +243,44 @@ def _entity_names(name: str) -> EntityNames:
     return EntityNames(tuple(keys), frozenset(former))
 
 
-def amended_notice_date(text: str | None) -> str | None:
-    """The ISO date of the earlier notice a filing says it updates, if `text` says so."""
-    match = _UPDATE_OF_DATE.search(text or "")
-    if not match:
+_SINGLE_LEGAL_FORMS = frozenset(form[0] for form in LEGAL_FORMS if len(form) == 1)
+
+
+def _segment_words(segment: str) -> list[str]:
+    """A list item's words without the legal form or "and" it starts with (", Inc. and B")."""
+    words = _words(segment)
+    while words and (words[0] in _SINGLE_LEGAL_FORMS or words[0] == "and"):
+        words = words[1:]
+    return words
+
+
+@lru_cache(maxsize=200_000)
+def leading_entity_key(name: str | None) -> str | None:
+    """The key of the first entity of a comma-separated list of entity names, else None.
+
+    "COLORADO WEST CONSTRUCTION, NEXT LEVEL CONSTRUCTION SERVICES & 4 CORNERS REPAIR &
+    RESTORATION" names three companies: the first may file alone too. Only when every item
+    has at least two words: "Smith, Jones & Co." and "Musick, Peeler & Garrett LLP" are one
+    firm each, "California State University, Fresno" one campus; an address, contact person
+    or legal form after a comma ("Tatcha, LLC, 350 Rhode Island Street") is no item. Used
+    for review only (`rules.RULE_LIST_LEAD`), never as a key: the list might be one name.
+    """
+    if not name or "," not in name:
         return None
-    parsed = parse_date(match.group(1)).value
-    return parsed.iso if parsed is not None and parsed.precision == "day" else None
+    text = _PAREN.sub(" ", _fold(name))
+    text = _ALSO_KNOWN_AS.split(_CUT_CLAUSES.sub("", text))[0]
+    plain, _ = strip_address(text.strip(" ,;" + _QUOTES))
+    items = [_segment_words(part) for part in re.split(r"[,;]", plain)]
+    items = [words for words in items if words]
+    if len(items) < 2 or any(len(words) < 2 for words in items):
+        return None
+    if any(words[0] in ("jr", "sr", "ii", "iii") for words in items[1:]):
+        return None  # "M. Arthur Gensler, Jr. & Associates": a person's name, one firm
+    if all(word in _SINGLE_LEGAL_FORMS for words in items[1:] for word in words):
+        return None
+    lead = _key_from_words(items[0], load_aliases())
+    whole = entity_keys(name)
+    return lead if lead and lead not in PLACEHOLDER_KEYS and lead not in whole else None
 
 
 def normalise_entity(name: str | None) -> str:

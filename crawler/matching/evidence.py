@@ -6,12 +6,14 @@ entity. The evidence, strongest first:
 - a shared key that identifies an entity (`KeyStats.usable`): a key that the stored notices
   show under many different main names ("email" from the legacy log's channel tags, a brand
   many franchisees trade under) no longer joins on its own;
-- the same name written with or without spaces, or with its words in another order
-  ("TaskRabbit" / "Task Rabbit", "R.T. Jones Capital Management Equities" / "... Equities
-  Management");
+- the same name written with or without spaces ("TaskRabbit" / "Task Rabbit"); word order
+  matters: "First Community Bank" and "Community First Bank" are two banks;
 - near-identical names (the fuzzy rule's score);
-- a shared distinctive word (`KeyStats.distinctive`), only together with identical breach
-  dates (see `hardjoins`).
+- a shared distinctive word (`KeyStats.distinctive`) that both names lead with, the words
+  both share making up most of the shorter name (`MIN_SHARED_COVERAGE`), only together with
+  identical breach dates (see `hardjoins`): "R.T. Jones Capital Management Equities" / "R.T.
+  Jones Capital Equities Management", never "Jones Law Firm" / "Jones Medical Center" hit
+  on one day by one vendor.
 
 `KeyStats` is measured over the notices in the index, so it changes as notices arrive. Counts
 only grow (notices are not deleted), so a key or word can only go from usable to common; when
@@ -27,6 +29,8 @@ from crawler.matching.shortnames import GENERIC_WORDS
 COMMON_KEY_NAMES = 3
 # A word of main names is distinctive while at most this many different main names have it.
 DISTINCTIVE_WORD_NAMES = 3
+# The words two names share must be more than this share of the shorter name's words.
+MIN_SHARED_COVERAGE = 0.5
 # Words shorter than this are never distinctive (initials, "co", "of").
 MIN_DISTINCTIVE_LENGTH = 4
 # Words that many unrelated organisations use: never distinctive, whatever the counts say.
@@ -163,38 +167,43 @@ def compact(key: str) -> str:
 
 
 def variants(keys: tuple[str, ...]) -> frozenset[str]:
-    """Every key without spaces, and with its words sorted: equal variants mean `same_words`."""
-    found = set()
-    for key in keys:
-        found.add(compact(key))
-        if " " in key:
-            found.add("|".join(sorted(key.split())))
-    return frozenset(found)
+    """Every key without spaces: equal variants mean `same_words`."""
+    return frozenset(compact(key) for key in keys)
 
 
 def same_words(key_a: str, key_b: str) -> bool:
-    """Equal without spaces, or the same words in another order."""
-    if compact(key_a) == compact(key_b):
-        return True
-    return len(key_a.split()) > 1 and sorted(key_a.split()) == sorted(key_b.split())
+    """Equal without spaces ("task rabbit" / "taskrabbit"), the words in the same order."""
+    return compact(key_a) == compact(key_b)
 
 
-def _head(key: str) -> str | None:
-    """The first word of a key that could tell it apart: long enough, not generic."""
-    return next(
-        (
-            w
-            for w in key.split()
-            if len(w) >= MIN_DISTINCTIVE_LENGTH and w not in ORGANISATION_WORDS
-        ),
-        None,
-    )
+def lead_words(key: str) -> tuple[str, ...]:
+    """The words of a key up to its first that could tell it apart (long enough, not
+    generic): ("rt", "jones") for "rt jones capital ...", () when there is none."""
+    words = key.split()
+    for index, word in enumerate(words):
+        if len(word) >= MIN_DISTINCTIVE_LENGTH and word not in ORGANISATION_WORDS:
+            return tuple(words[: index + 1])
+    return ()
 
 
 def shared_distinctive_words(key_a: str, key_b: str, stats: KeyStats) -> set[str]:
-    """The distinctive word both names lead with ("jones" in "rt jones capital ..."), if any:
-    a word shared further along ("unified" in two school districts) tells nothing."""
-    head = _head(key_a)
-    if head is None or head != _head(key_b) or not stats.distinctive(head):
+    """The distinctive word both names lead with ("jones" in "rt jones capital ..."), if any.
+
+    Both names must start with the same words up to it ("first community bank" does not lead
+    like "community first bank"), and the words they share must make up most of the shorter
+    name. A word shared further along ("unified" in two school districts) tells nothing.
+    """
+    lead = lead_words(key_a)
+    if not lead or lead != lead_words(key_b):
         return set()
+    head = lead[-1]
+    words_a, words_b = set(key_a.split()), set(key_b.split())
+    if not stats.distinctive(head) and not (len(lead) > 1 and words_a == words_b):
+        # A common word ("jones") says nothing, unless the names lead with the same words and
+        # have the same words ("rt jones capital management equities" / "... equities
+        # management", among many other Joneses).
+        return set()
+    shorter = min(words_a, words_b, key=len)
+    if len(words_a & words_b) <= MIN_SHARED_COVERAGE * len(shorter):
+        return set()  # "jones law firm" / "jones medical center": one word of three
     return {head}

@@ -1,7 +1,8 @@
 """The joins a person makes by eye, each a named rule (see `rules` for the order).
 
 - `same_name_without_spaces`: "TaskRabbit" / "Task Rabbit Inc.", "ColeTaylorBank" / "Cole
-  Taylor Bank", or the same words in another order; then the usual date rules.
+  Taylor Bank"; then the usual date rules. Word order matters ("First Community Bank" is not
+  "Community First Bank").
 - `date_typo`: the same entity, and dates that agree once one field of one date is corrected:
   the year or the month differs and the rest is equal ("06/01/2018" vs "2016-06-01"), or day
   and month are swapped. Only when the typo is provable: the notice's breach starts after its
@@ -9,17 +10,25 @@
   are filings to two states within `TYPO_FILED_TOGETHER_DAYS`. After the correction the dates
   may differ by `BREACH_GAP_DAYS` ("11/20/2020" reported 05/01/2020 vs "11/19/2019").
 - `same_day_shared_word`: identical day-precision breach dates, filed within
-  `FILED_TOGETHER_DAYS` of each other, and a distinctive word shared by the names
-  ("R.T. Jones Capital Management Equities" / "R.T. Jones Capital Equities Management").
+  `FILED_TOGETHER_DAYS` of each other, and a distinctive word both names lead with, the
+  shared words covering most of the shorter name (`evidence.shared_distinctive_words`):
+  "R.T. Jones Capital Management Equities" / "R.T. Jones Capital Equities Management", but
+  not two customers of one vendor breached the same day ("Jones Law Firm" / "Jones Medical
+  Center", the MOVEit and Blackbaud pattern).
+
+Two more only ask for review (`rules` explains when): `shared_trade_name_only` and
+`leads_a_list_of_entities`.
 """
 
 from datetime import date
 
-from crawler.matching.evidence import KeyStats, same_words, shared_distinctive_words
+from crawler.matching import kinship as _kinship
+from crawler.matching.evidence import KeyStats, lead_words, same_words, shared_distinctive_words
 from crawler.matching.rules import (
     BREACH_GAP_DAYS,
     FILED_TOGETHER_DAYS,
     RULE_DATE_TYPO,
+    RULE_LIST_LEAD,
     RULE_SAME_DAY_WORD,
     RULE_SPACES,
     Match,
@@ -118,3 +127,26 @@ def same_day_word(a: NoticeFacts, b: NoticeFacts, stats: KeyStats) -> Match | No
     if not shared_distinctive_words(a.keys[0], b.keys[0], stats):
         return None
     return Match(RULE_SAME_DAY_WORD, 0.8, "link", True, BREACH_GAP_DAYS + filed_apart)
+
+
+def list_lead(a: NoticeFacts, b: NoticeFacts) -> Match | None:
+    """One notice's name is the first of a list of entity names another notice gives, and
+    the dates agree: a person decides (the list may be one name)."""
+    if a.list_lead != b.keys[0] and b.list_lead != a.keys[0]:
+        return None
+    match = same_entity_dates(a, b)
+    if match is None:
+        return None
+    return Match(RULE_LIST_LEAD, match.score, "review", match.dated, match.distance)
+
+
+def trade_name_only(a: NoticeFacts, b: NoticeFacts, shared: list[str], stats: KeyStats) -> bool:
+    """Only trade names are shared, under main names that are not one entity's."""
+    main_a, main_b = a.keys[0], b.keys[0]
+    if main_a == main_b or any(k in (main_a, main_b) for k in shared):
+        return False
+    if any(k in a.former or k in b.former for k in shared):
+        return False  # a renaming: the old name is this entity's own
+    if lead_words(main_a) and lead_words(main_a) == lead_words(main_b):
+        return False  # "Piech Sales Company dba X" / "Piech Slaes Company dba X": a typo
+    return not _kinship.names_close(main_a, main_b, stats)

@@ -9,7 +9,13 @@ evidence, does not make A and C one entity by itself.
 
 from rapidfuzz.distance import Indel
 
-from crawler.matching.evidence import KeyStats, compact, same_words, shared_distinctive_words
+from crawler.matching.evidence import (
+    KeyStats,
+    compact,
+    lead_words,
+    same_words,
+    shared_distinctive_words,
+)
 from crawler.matching.rules import FUZZY_LINK_SCORE, NoticeFacts
 
 REASON_UNRELATED = "names unrelated: no alias, d/b/a, acronym or formerly link between them"
@@ -42,17 +48,31 @@ def _alias_components(members: list[NoticeFacts], ties, stats: KeyStats) -> dict
         if root_x != root_y:
             parent[max(root_x, root_y)] = min(root_x, root_y)
 
+    mains = {f.keys[0] for f in members if f.keys}
+    # A trade name that two different main names carry, and no notice files under, ties
+    # nothing: two franchisees "X LLC d/b/a Dunkin'" and "Y Inc. d/b/a Dunkin'".
+    carriers: dict[str, set[str]] = {}
+    for facts in members:
+        for key in facts.keys[1:]:
+            carriers.setdefault(key, set()).add(facts.keys[0])
     for facts in members:
         if not facts.keys:
             continue
         main = facts.keys[0]
         find(main)
         for key in facts.keys[1:]:
-            if not stats.common(key):
-                join(main, key)
+            if stats.common(key) or (key not in mains and not _one_lead(carriers[key])):
+                continue
+            join(main, key)
     for x, y in ties:
         join(x, y)
     return {key: find(key) for facts in members for key in facts.keys}
+
+
+def _one_lead(mains: set[str]) -> bool:
+    """One main name, or names that all lead with the same words (a typo of one name)."""
+    leads = {lead_words(main) for main in mains}
+    return len(mains) == 1 or (len(leads) == 1 and () not in leads)
 
 
 def unrelated_pairs(

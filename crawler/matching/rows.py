@@ -5,8 +5,9 @@ from collections.abc import Iterable, Iterator
 
 import sqlite_utils
 
-from crawler.matching.entities import amended_notice_date, entity_names
-from crawler.matching.evidence import variants
+from crawler.matching.entities import entity_names, leading_entity_key
+from crawler.matching.evidence import compact, variants
+from crawler.matching.markers import amended_notice_date
 from crawler.matching.rules import NoticeFacts, day
 
 NOTICE_COLUMNS = (
@@ -14,8 +15,17 @@ NOTICE_COLUMNS = (
     "breach_precision", "reported_date", "notification_dates", "cites", "status",
     "total_affected", "residents_affected", "residents_state", "first_seen_at", "raw", "flags", "discovered_date",
 )  # fmt: skip
-# Flags of the clean stage that cast doubt on a notice's dates (pipelines/clean.py).
-DATE_FLAG_PREFIXES = ("future_date:", "breach_after_report")
+# Flags of the clean stage that cast doubt on a notice's dates (pipelines/clean.py): an
+# impossible date, or a date cell only partly read ("4/29/2016, 12/31/206" keeps 2016-04-29
+# and is flagged `unparsed:breach_dates`). Unread counts are not date doubts.
+DATE_FLAG_PREFIXES = (
+    "future_date:",
+    "breach_after_report",
+    "unparsed:breach_dates",
+    "unparsed:reported_date",
+    "unparsed:discovered_date",
+    "unparsed:notification_dates",
+)
 
 
 def json_list(value) -> list:
@@ -47,6 +57,7 @@ def facts_from_row(row: dict) -> NoticeFacts:
     if start is not None and end is not None and end < start:
         start, end = end, start  # tolerate a swapped pair rather than lose the dates
     names = entity_names(row.get("entity_name"))
+    lead = leading_entity_key(row.get("entity_name"))
     return NoticeFacts(
         id=row["id"],
         source=row.get("source") or "",
@@ -76,7 +87,9 @@ def facts_from_row(row: dict) -> NoticeFacts:
         former=names.former,
         date_flags=date_flags(row, start, reported),
         discovered=day(row.get("discovered_date")),
-        variants=variants(names.keys),
+        # The list's first entity is indexed like a spelling, so the two are compared.
+        variants=variants(names.keys) | ({compact(lead)} if lead else set()),
+        list_lead=lead,
     )
 
 

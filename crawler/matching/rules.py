@@ -19,7 +19,13 @@ Rules, in order:
    comes from a renaming clause), `same_name_without_spaces` ("TaskRabbit" / "Task Rabbit"),
    `date_typo` (a provable year or month typo), `same_day_shared_word`.
 
-A shared key counts only when it identifies an entity (`evidence.KeyStats.usable`).
+A shared key counts only when it identifies an entity (`evidence.KeyStats.usable`). A key
+that is a trade name (d/b/a, short name) on both sides, under two different main names with
+nothing else in common ("X LLC d/b/a Dunkin'" / "Y Inc. d/b/a Dunkin'": two franchisees),
+does not join on its own: the pair goes to review (`shared_trade_name_only`). A name that is
+the first of another notice's list of entity names ("COLORADO WEST CONSTRUCTION" and
+"COLORADO WEST CONSTRUCTION, NEXT LEVEL CONSTRUCTION SERVICES & ...") with agreeing dates
+goes to review too (`leads_a_list_of_entities`), unless another rule joins them.
 
 The rules are symmetric (`compare(a, b)` and `compare(b, a)` agree), which is what lets
 incremental attachment and a full rebuild reach the same incidents.
@@ -66,9 +72,11 @@ RULE_FORMERLY = "formerly_known_as"
 RULE_SPACES = "same_name_without_spaces"
 RULE_DATE_TYPO = "date_typo"
 RULE_SAME_DAY_WORD = "same_day_shared_word"
+RULE_TRADE_NAME = "shared_trade_name_only"  # review only, never a link
+RULE_LIST_LEAD = "leads_a_list_of_entities"  # review only, never a link
 RULE_ORDER = (
     RULE_CITES, RULE_AMENDS, RULE_BREACH_DATES, RULE_FORMERLY, RULE_SPACES, RULE_FUZZY,
-    RULE_DATE_TYPO, RULE_SAME_DAY_WORD, RULE_REPORTED_WINDOW,
+    RULE_DATE_TYPO, RULE_SAME_DAY_WORD, RULE_REPORTED_WINDOW, RULE_TRADE_NAME, RULE_LIST_LEAD,
 )  # fmt: skip
 RULE_RANK = {rule: rank for rank, rule in enumerate(RULE_ORDER)}
 
@@ -106,8 +114,10 @@ class NoticeFacts:
     date_flags: tuple[str, ...] = ()
     # When the entity discovered the breach (ordinal), if published.
     discovered: int | None = None
-    # The keys without spaces and with sorted words (evidence.variants), for the spacing rule.
+    # The keys without spaces (evidence.variants), for the spacing rule.
     variants: frozenset = field(default_factory=frozenset)
+    # The first entity's key of a list of entity names (entities.leading_entity_key).
+    list_lead: str | None = None
 
     @property
     def dated(self) -> bool:
@@ -240,8 +250,11 @@ def compare(a: NoticeFacts, b: NoticeFacts, stats: KeyStats = NO_STATS) -> Match
             return Match(RULE_AMENDS, 1.0, "link", a.dated and b.dated, 0)
         renamed = all(k in a.former or k in b.former for k in shared) and a.keys[0] != b.keys[0]
         match = same_entity_dates(a, b, RULE_FORMERLY if renamed else None)
-        return match or _hardjoins.date_typo(a, b)
-    return _hardjoins.name_variants(a, b, stats) or _fuzzy(a, b)
+        match = match or _hardjoins.date_typo(a, b)
+        if match is not None and _hardjoins.trade_name_only(a, b, shared, stats):
+            return Match(RULE_TRADE_NAME, match.score, "review", match.dated, match.distance)
+        return match
+    return _hardjoins.name_variants(a, b, stats) or _fuzzy(a, b) or _hardjoins.list_lead(a, b)
 
 
 def same_entity_dates(a: NoticeFacts, b: NoticeFacts, rule: str | None = None) -> Match | None:

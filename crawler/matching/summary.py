@@ -1,13 +1,21 @@
 """One incident's row from its notices: display name, bounds, states, counts, doubts.
 
-A notice whose dates are doubtful (a flag such as `future_date:breach_end` or
-`breach_after_report`, see `rows.DATE_FLAG_PREFIXES`) does not set the incident's breach
-bounds while another notice gives dates; when only flagged notices give dates, the bounds
-come from them and `date_flags` says so. `date_flags` is NULL for an incident without doubts.
+A notice whose dates are doubtful (a flag such as `future_date:breach_end`,
+`breach_after_report` or `unparsed:breach_dates`, see `rows.DATE_FLAG_PREFIXES`) does not set
+the incident's dates while another notice gives them, field by field:
+
+- breach bounds: from notices without a breach doubt (`BREACH_DOUBTS`);
+- first reported date: from notices without a report doubt (`REPORTED_DOUBTS`). A breach
+  after its own report (`breach_after_report`) doubts both dates, since either may be the
+  typo (Loyola's "2008-07-30" report of a 2009 breach is a mistyped report date).
+
+When only doubted notices give a field, it comes from them and `date_flags.flagged_fields`
+names it. `date_flags` is NULL for an incident whose notices carry no date doubt.
 """
 
 import hashlib
 import json
+import logging
 from functools import cache
 
 from crawler import sources
@@ -23,6 +31,10 @@ INCIDENT_COLUMNS = (
 # Written only when a migration has added them (crawler/store/schema.py m003, m004).
 OPTIONAL_INCIDENT_COLUMNS = ("active_notice_count", "status", "date_flags")
 REMOVED = "removed_at_source"
+# Flags (rows.DATE_FLAG_PREFIXES) that doubt a notice's breach dates, and its report date.
+BREACH_DOUBTS = ("future_date:breach", "breach_after_report", "unparsed:breach_dates")
+REPORTED_DOUBTS = ("future_date:reported", "breach_after_report", "unparsed:reported_date")
+logger = logging.getLogger(__name__)
 
 
 def incident_id_for(founder_notice_id: str) -> str:
@@ -37,11 +49,16 @@ def _state_of_source(facts: NoticeFacts) -> str | None:
 
 @cache
 def _jurisdiction(source: str) -> str | None:
-    # The spider class is the only registry (crawler/sources.py); a source that no longer
-    # exists (notices kept from a retired spider) has no state to give.
+    # The spider class is the only registry (crawler/sources.py). A registry that lists no
+    # source at all is a broken setup, not a retired spider: fail rather than drop every
+    # state. A source that no longer exists (notices kept from a retired spider) has no state
+    # to give, and says so in the log.
+    if not sources.names():
+        raise RuntimeError("the source registry is empty: no spider found in SPIDER_MODULES")
     try:
         return sources.jurisdiction_of(source)
     except sources.UnknownSourceError:
+        logger.warning("notices of unknown source %r: no state taken from the source", source)
         return None
 
 
@@ -55,18 +72,29 @@ def _bounds(dated: list[NoticeFacts]) -> tuple[str | None, str | None, str | Non
     return min(f.breach_start_iso for f in best), max(f.breach_end_iso for f in best), precision
 
 
-def _date_flags(members: list[NoticeFacts], used_flagged: bool) -> str | None:
+def _doubted(facts: NoticeFacts, doubts: tuple[str, ...]) -> bool:
+    return any(flag.startswith(doubts) for flag in facts.date_flags)
+
+
+def _first_reported(members: list[NoticeFacts]) -> tuple[str | None, bool]:
+    """(the first reported date, whether it comes from doubted notices only)."""
+    reported = [f for f in members if f.reported_iso]
+    trusted = [f.reported_iso for f in reported if not _doubted(f, REPORTED_DOUBTS)]
+    if trusted:
+        return min(trusted), False
+    return (min(f.reported_iso for f in reported), True) if reported else (None, False)
+
+
+def _date_flags(members: list[NoticeFacts], bounds_flagged: bool, reported_flagged: bool):
     flagged = {f.id: list(f.date_flags) for f in members if f.date_flags}
     if not flagged:
         return None
-    reported = [f for f in members if f.reported_iso]
-    first = min(reported, key=lambda f: f.reported_iso) if reported else None
     fields = []
-    if used_flagged:
+    if bounds_flagged:
         fields += ["breach_start", "breach_end"]
-    if first is not None and any(x.startswith("future_date:reported") for x in first.date_flags):
+    if reported_flagged:
         fields.append("first_reported_date")
-    doubts = {"flagged_fields": fields, "notices": flagged, "bounds_from_flagged": used_flagged}
+    doubts = {"flagged_fields": fields, "notices": flagged, "bounds_from_flagged": bounds_flagged}
     return json.dumps(doubts, sort_keys=True)
 
 
@@ -77,7 +105,7 @@ def incident_row(group: Group, facts: dict[str, NoticeFacts]) -> dict:
     state_notices = [f for f in members if f.source_kind == "state"]
     display = (state_notices[0] if state_notices else founder).entity_name or founder.entity_name
     dated = [f for f in members if f.breach_start_iso]
-    trusted = [f for f in dated if not f.date_flags]
+    trusted = [f for f in dated if not _doubted(f, BREACH_DOUBTS)]
     start, end, precision = _bounds(trusted or dated)
     states = {s for f in members for s in (_state_of_source(f), f.residents_state) if s}
     residents: dict[str, int] = {}
@@ -88,7 +116,7 @@ def incident_row(group: Group, facts: dict[str, NoticeFacts]) -> dict:
                 residents.get(f.residents_state, 0), f.residents_affected
             )
     totals = [f.total_affected for f in members if f.total_affected is not None]
-    reported = [f.reported_iso for f in members if f.reported_iso]
+    first_reported, reported_flagged = _first_reported(members)
     seen = [f.first_seen_at for f in members if f.first_seen_at]
     sources = sorted({f.source for f in members})
     active = sum(1 for f in members if f.status != REMOVED)
@@ -99,7 +127,7 @@ def incident_row(group: Group, facts: dict[str, NoticeFacts]) -> dict:
         "breach_start": start,
         "breach_end": end,
         "breach_precision": precision,
-        "first_reported_date": min(reported) if reported else None,
+        "first_reported_date": first_reported,
         "states": json.dumps(sorted(states)),
         "total_affected": max(totals) if totals else None,
         "residents_by_state": json.dumps(residents, sort_keys=True),
@@ -111,5 +139,5 @@ def incident_row(group: Group, facts: dict[str, NoticeFacts]) -> dict:
         "updated_at": max(seen) if seen else None,
         "active_notice_count": active,
         "status": "active" if active else REMOVED,
-        "date_flags": _date_flags(members, used_flagged=bool(dated) and not trusted),
+        "date_flags": _date_flags(members, bool(dated) and not trusted, reported_flagged),
     }

@@ -3,6 +3,7 @@
 import sqlite_utils
 
 from crawler.matching.clustering import Group, Review
+from crawler.matching.rules import RULE_LIST_LEAD, RULE_TRADE_NAME
 from crawler.matching.summary import INCIDENT_COLUMNS, OPTIONAL_INCIDENT_COLUMNS, incident_row
 
 
@@ -16,7 +17,12 @@ def review_rows(
         if a in incident_of and b in incident_of and incident_of[a] == incident_of[b]:
             continue  # joined through another path: nothing left to decide
         later, earlier = sorted((facts[a], facts[b]), key=lambda f: f.order_key, reverse=True)
-        reason = f"similar names ({match.score:.2f}) below the join threshold, dates agree"
+        if match.rule == RULE_TRADE_NAME:
+            reason = "only a trade name is shared, under different main names; dates agree"
+        elif match.rule == RULE_LIST_LEAD:
+            reason = "one name is the first of a list of entity names the other gives"
+        else:
+            reason = f"similar names ({match.score:.2f}) below the join threshold, dates agree"
         rows[(later.id, earlier.id)] = (match.rule, match.score, reason)
     for review in reviews:
         rows[(review.notice_id, review.candidate_notice_id)] = (
