@@ -12,6 +12,7 @@ Arguments (`scrapy crawl <name> -a key=value`):
 - `db_path`: the database to read what is already stored (default: BREACH_DB_PATH).
 """
 
+import inspect
 import ipaddress
 import logging
 import sqlite3
@@ -93,9 +94,37 @@ class BreachSpider(scrapy.Spider):
         return "nightly" if "nightly" in cls.modes else cls.modes[0]
 
     @classmethod
-    def check_arguments(cls, mode: str | None = None, base_url: str | None = None, **_) -> None:
+    def known_arguments(cls) -> list[str]:
+        """The `-a` arguments this spider reads: the keyword parameters of the `__init__`
+        methods along its class chain (a new spider's own argument is known once it takes it)."""
+        known: set[str] = set()
+        for klass in cls.__mro__:
+            if "__init__" in vars(klass) and issubclass(klass, BreachSpider):
+                parameters = inspect.signature(vars(klass)["__init__"]).parameters.values()
+                known |= {
+                    p.name
+                    for p in parameters
+                    if p.kind is p.KEYWORD_ONLY and p.default is not p.empty
+                }
+        return sorted(known)
+
+    @classmethod
+    def check_arguments(
+        cls, mode: str | None = None, base_url: str | None = None, **others
+    ) -> None:
         """Raise SpiderArgumentError for arguments that cannot work, before any run starts
-        (the crawl command calls this before the run log opens; __init__ calls it too)."""
+        (the crawl command calls this before the run log opens; __init__ calls it too).
+
+        An argument no `__init__` reads is an error (`-a mdoe=backfill` would otherwise run
+        a nightly silently). Names starting with "_" pass: Scrapyd adds `_job` to every run.
+        """
+        known = cls.known_arguments()
+        unknown = [k for k in others if k not in known and not k.startswith("_")]
+        if unknown:
+            raise SpiderArgumentError(
+                f"{cls.name} has no argument {', '.join(map(repr, unknown))}"
+                f" (known: {', '.join(known)})"
+            )
         if mode is not None and mode not in cls.modes:
             raise SpiderArgumentError(
                 f"{cls.name} supports mode {' or '.join(cls.modes)}, not {mode!r}"
@@ -112,7 +141,7 @@ class BreachSpider(scrapy.Spider):
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
-        self.check_arguments(mode=mode, base_url=base_url)
+        self.check_arguments(mode=mode, base_url=base_url, **kwargs)
         self.mode = mode or self.default_mode()
         self.base_url = (base_url or self.live_base_url).rstrip("/")
         self.db_path = db_path
