@@ -78,7 +78,9 @@ class BreachSpider(scrapy.Spider):
     jurisdiction: str | None = None  # two-letter state code of a state portal; None otherwise
     source_kind = "state"  # "state" for an AG portal, "aggregator" otherwise
     # Modes this source supports; `scrapy nightly` runs the sources whose modes include
-    # "nightly", `scrapy backfill` those with "backfill".
+    # "nightly", `scrapy backfill` those with "backfill". A new source declares none (`()`)
+    # until its saved-page case passes: it is then in no scheduled run, but `scrapy crawl`
+    # still tries it in either mode (`crawl_modes`).
     modes: tuple[str, ...] = MODES
     live_base_url = ""  # e.g. "https://oag.ca.gov"
     # Where the source comes in `scrapy nightly` and the summary tables (ties: by name).
@@ -88,10 +90,16 @@ class BreachSpider(scrapy.Spider):
     # Seconds between requests to the live portal (robots.txt Crawl-delay where published).
     live_crawl_delay: float | None = None
 
+    @classmethod
+    def crawl_modes(cls) -> tuple[str, ...]:
+        """The modes `scrapy crawl` accepts: the declared ones, or any while none is declared."""
+        return tuple(cls.modes) or MODES
+
     # Run a nightly by default when the source has one, else its only mode.
     @classmethod
     def default_mode(cls) -> str:
-        return "nightly" if "nightly" in cls.modes else cls.modes[0]
+        modes = cls.crawl_modes()
+        return "nightly" if "nightly" in modes else modes[0]
 
     @classmethod
     def known_arguments(cls) -> list[str]:
@@ -125,9 +133,9 @@ class BreachSpider(scrapy.Spider):
                 f"{cls.name} has no argument {', '.join(map(repr, unknown))}"
                 f" (known: {', '.join(known)})"
             )
-        if mode is not None and mode not in cls.modes:
+        if mode is not None and mode not in cls.crawl_modes():
             raise SpiderArgumentError(
-                f"{cls.name} supports mode {' or '.join(cls.modes)}, not {mode!r}"
+                f"{cls.name} supports mode {' or '.join(cls.crawl_modes())}, not {mode!r}"
             )
         if base_url is not None:
             check_base_url(base_url)
