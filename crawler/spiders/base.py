@@ -12,7 +12,6 @@ Arguments (`scrapy crawl <name> -a key=value`):
 - `db_path`: the database to read what is already stored (default: BREACH_DB_PATH).
 """
 
-import inspect
 import ipaddress
 import logging
 import sqlite3
@@ -25,6 +24,7 @@ from scrapy.exceptions import CloseSpider
 
 from crawler import logfilter
 from crawler.items import BreachNotice
+from crawler.spiders.arguments import known_arguments, unknown_arguments
 from crawler.store.db import loads
 
 MODES = ("nightly", "backfill")
@@ -103,18 +103,8 @@ class BreachSpider(scrapy.Spider):
 
     @classmethod
     def known_arguments(cls) -> list[str]:
-        """The `-a` arguments this spider reads: the keyword parameters of the `__init__`
-        methods along its class chain (a new spider's own argument is known once it takes it)."""
-        known: set[str] = set()
-        for klass in cls.__mro__:
-            if "__init__" in vars(klass) and issubclass(klass, BreachSpider):
-                parameters = inspect.signature(vars(klass)["__init__"]).parameters.values()
-                known |= {
-                    p.name
-                    for p in parameters
-                    if p.kind is p.KEYWORD_ONLY and p.default is not p.empty
-                }
-        return sorted(known)
+        """The `-a` arguments this spider reads (crawler/spiders/arguments.py)."""
+        return known_arguments(cls, BreachSpider)
 
     @classmethod
     def check_arguments(
@@ -126,13 +116,8 @@ class BreachSpider(scrapy.Spider):
         An argument no `__init__` reads is an error (`-a mdoe=backfill` would otherwise run
         a nightly silently). Names starting with "_" pass: Scrapyd adds `_job` to every run.
         """
-        known = cls.known_arguments()
-        unknown = [k for k in others if k not in known and not k.startswith("_")]
-        if unknown:
-            raise SpiderArgumentError(
-                f"{cls.name} has no argument {', '.join(map(repr, unknown))}"
-                f" (known: {', '.join(known)})"
-            )
+        if message := unknown_arguments(cls.name, cls.known_arguments(), others):
+            raise SpiderArgumentError(message)
         if mode is not None and mode not in cls.crawl_modes():
             raise SpiderArgumentError(
                 f"{cls.name} supports mode {' or '.join(cls.crawl_modes())}, not {mode!r}"
