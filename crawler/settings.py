@@ -92,6 +92,24 @@ FEEDS = {
 }
 FEED_EXPORT_ENCODING = "utf-8"  # names stay readable in the archive (no \u escapes)
 
+# --- Hearing what is new after `scrapy nightly` (crawler/notify; docs/OPERATIONS.md) ---------
+# Each can be set here, with `-s NAME=value`, or by an environment variable of the same name
+# (read below, so a scheduled job can set them without editing this file). "" means unset.
+# The Atom feed file: "" = feed.atom next to the database; "off" = no feed.
+BREACH_FEED_PATH = os.environ.get("BREACH_FEED_PATH", "")
+# Entries the feed keeps, newest first.
+BREACH_FEED_ENTRIES = os.environ.get("BREACH_FEED_ENTRIES", "100")
+# Where to POST each round's entries as JSON; "" = no webhook.
+BREACH_WEBHOOK_URL = os.environ.get("BREACH_WEBHOOK_URL", "")
+# Attempts per delivery, seconds per attempt, first pause (doubling: 2, 4, 8 s): a dead
+# receiver costs the night at most about a minute.
+BREACH_WEBHOOK_ATTEMPTS = os.environ.get("BREACH_WEBHOOK_ATTEMPTS", "4")
+BREACH_WEBHOOK_TIMEOUT = os.environ.get("BREACH_WEBHOOK_TIMEOUT", "10")
+BREACH_WEBHOOK_BACKOFF = os.environ.get("BREACH_WEBHOOK_BACKOFF", "2")
+# A file of entity names, one a line: only incidents whose name (or a notice's) contains one
+# of them are told about; "" = every incident.
+BREACH_WATCHLIST = os.environ.get("BREACH_WATCHLIST", "")
+
 # Items pass clean -> validate -> store -> dedupe (docs/ARCHITECTURE.md, "Flow"). The store and
 # dedupe stages and the run log share one connection, the crawl's StoreSession.
 ITEM_PIPELINES = {

@@ -2,11 +2,15 @@
 
 Input: a `BreachNotice` item (text as published). Output: a plain dict whose keys are
 `notices` columns, holding only the columns the source published (so the store stage
-never overwrites a stored value with "not published this time"). Nothing is dropped here:
-dates that cannot be read or cannot be true are kept and flagged, never discarded.
+never overwrites a stored value with "not published this time"). Nothing is lost here:
+a date that cannot be true is kept and flagged; a date that cannot be read (status
+`unparsed`) stores no value, only its flag, and its text stays in `raw` (a half-read
+"O4/02/2020" must not become a wrong month); a link that is not http(s) (`javascript:`,
+`data:`) is not stored as a URL, since Datasette and the Atom feed render URLs as links.
 """
 
 from datetime import UTC, date, datetime, timedelta
+from urllib.parse import urlsplit
 
 from itemadapter import ItemAdapter
 
@@ -27,6 +31,24 @@ def _clean_list(values) -> list[str]:
         values = [values]
     cleaned = (clean_text(v) for v in values)
     return [v for v in cleaned if v]
+
+
+def is_web_url(url: str) -> bool:
+    """An absolute http(s) URL with a host: the only links stored (and so rendered)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
+
+
+def _keep_raw(record: dict, field: str, text) -> None:
+    """Keep a published text in `raw` when its column stores no value, unless a page label
+    already holds it."""
+    parts = text if isinstance(text, list | tuple) else [text]
+    text = "; ".join(t for p in parts if p is not None and (t := clean_text(str(p))))
+    if text and text not in record["raw"].values():
+        record["raw"][field] = text
 
 
 def _sorted_unique(dates: list[PartialDate]) -> list[PartialDate]:
@@ -63,25 +85,32 @@ class CleanPipeline:
             "source_kind": notice.get("source_kind") or sources.kind_of(source),
             "raw": dict(notice.get("raw") or {}),
         }
-        for text_field in (
-            "url",
-            "entity_name",
-            "residents_state",
-            "entity_address",
-            "organization_type",
-        ):
+        for text_field in ("entity_name", "residents_state", "entity_address", "organization_type"):
             if text_field in notice:
                 record[text_field] = clean_text(notice[text_field])
 
         def unparsed(field: str) -> None:
             flags.append(f"unparsed:{field}")
             self._inc(f"unparsed/{field}")
+            _keep_raw(record, field, notice[field])
+
+        def unsafe(field: str, url: str) -> None:
+            flags.append(f"unsafe_url:{field}")
+            self._inc(f"unsafe_url/{field}")
+            _keep_raw(record, field, url)
+
+        if "url" in notice:
+            record["url"] = clean_text(notice["url"])
+            if record["url"] and not is_web_url(record["url"]):
+                unsafe("url", record["url"])
+                record["url"] = None
 
         if "breach_dates" in notice:
             parsed = parse_dates(notice["breach_dates"])
+            dates = _sorted_unique(parsed.value)
             if parsed.status == UNPARSED:
                 unparsed("breach_dates")
-            dates = _sorted_unique(parsed.value)
+                dates = []
             record["breach_dates"] = [d.iso for d in dates]
             record["breach_start"], record["breach_end"], record["breach_precision"] = (
                 breach_bounds(dates)
@@ -90,15 +119,18 @@ class CleanPipeline:
         for single in ("reported_date", "discovered_date"):
             if single in notice:
                 parsed = parse_date(notice[single])
-                if parsed.status == UNPARSED or (parsed.value is None and parsed.status != "none"):
+                failed = parsed.status == UNPARSED
+                if failed or (parsed.value is None and parsed.status != "none"):
                     unparsed(single)
-                record[single] = parsed.value.iso if parsed.value else None
+                record[single] = parsed.value.iso if parsed.value and not failed else None
 
         if "notification_dates" in notice:
             parsed = parse_dates(notice["notification_dates"])
+            dates = _sorted_unique(parsed.value)
             if parsed.status == UNPARSED:
                 unparsed("notification_dates")
-            record["notification_dates"] = [d.iso for d in _sorted_unique(parsed.value)]
+                dates = []
+            record["notification_dates"] = [d.iso for d in dates]
 
         for count_field in ("total_affected", "residents_affected"):
             if count_field in notice:
@@ -106,12 +138,16 @@ class CleanPipeline:
                 parsed = parse_count(text)
                 if parsed.status == UNPARSED:
                     unparsed(count_field)
-                record[count_field] = parsed.value
+                record[count_field] = parsed.value if parsed.status != UNPARSED else None
                 record[f"{count_field}_raw"] = clean_text(str(text)) if text is not None else None
 
         if "notice_urls" in notice:
-            urls = _clean_list(notice["notice_urls"])
-            record["notice_urls"] = list(dict.fromkeys(urls))
+            urls = list(dict.fromkeys(_clean_list(notice["notice_urls"])))
+            for url in urls:
+                if not is_web_url(url):
+                    unsafe("notice_urls", url)
+            urls = [u for u in urls if is_web_url(u)]
+            record["notice_urls"] = urls
             record["notice_url"] = urls[0] if urls else None
         for list_field in ("data_types", "cites"):
             if list_field in notice:

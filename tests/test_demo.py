@@ -1,5 +1,6 @@
 """`scrapy demo`: the bundled copy crawled into a database, and never into one with live data."""
 
+import os
 import socket
 import sqlite3
 import subprocess
@@ -79,3 +80,20 @@ def test_local_run_history_is_found_whatever_port_the_copy_is_served_on(tmp_path
     runs = rows(db, "select base_url, requests from crawl_runs order by id")
     assert runs[0]["requests"] > 2
     assert runs[1]["requests"] == 2  # the two sitemaps: the last ok run of this copy was found
+
+
+def test_demo_without_the_local_portal_is_one_line_and_exit_2(tmp_path):
+    # As from an installed wheel: the crawler is there, localportal/ is not importable.
+    code = (
+        "import sys; sys.modules['localportal'] = None; "
+        "from scrapy.cmdline import execute; execute(['scrapy', 'demo'])"
+    )
+    env = {**os.environ, "BREACH_DB_PATH": str(tmp_path / "d.db")}
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=60, check=False)  # fmt: skip
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.strip() == (
+        "scrapy demo: the demo needs a clone of the repository (its localportal/ folder is not "
+        "installed with the crawler)"
+    )
+    assert not (tmp_path / "d.db").exists()

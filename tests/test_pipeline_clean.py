@@ -102,3 +102,39 @@ def test_notice_urls_first_becomes_notice_url():
     record = clean(notice_urls=["https://x/a.pdf", "https://x/b.pdf", "https://x/a.pdf"])
     assert record["notice_urls"] == ["https://x/a.pdf", "https://x/b.pdf"]
     assert record["notice_url"] == "https://x/a.pdf"
+
+
+@pytest.mark.parametrize(
+    ("field", "published"),
+    [
+        ("reported_date", "O4/02/2020"),  # letter O: read half, it was 2020-02
+        ("reported_date", "04/02/20 and 12/31/206"),
+        ("discovered_date", "l2/01/2019"),
+        ("breach_dates", "4/29/2016, 12/31/206"),  # one date read, one not: nothing stored
+        ("notification_dates", ["07/11/2020", "O7/12/2020"]),
+    ],
+)
+def test_an_unparsed_date_stores_no_value_and_keeps_its_text(field, published):
+    record = clean(**{field: published})
+    assert f"unparsed:{field}" in record["flags"]
+    assert record[field] in (None, [])
+    if field == "breach_dates":
+        assert (record["breach_start"], record["breach_end"]) == (None, None)
+    text = published if isinstance(published, str) else "; ".join(published)
+    assert record["raw"][field] == text
+
+
+def test_unsafe_links_are_dropped_and_flagged():
+    record = clean(
+        url="javascript:alert(1)",
+        notice_urls=["data:text/html,<script>x</script>", "https://x/a.pdf", "JavaScript:y()"],
+    )
+    assert record["url"] is None
+    assert record["notice_urls"] == ["https://x/a.pdf"]
+    assert record["notice_url"] == "https://x/a.pdf"
+    assert {"unsafe_url:url", "unsafe_url:notice_urls"} <= set(record["flags"])
+    assert record["raw"]["url"] == "javascript:alert(1)"
+    only_bad = clean(notice_urls=["data:,x"], url="https://oag.ca.gov/x")
+    assert (only_bad["notice_url"], only_bad["notice_urls"]) == (None, [])
+    assert only_bad["url"] == "https://oag.ca.gov/x"
+    assert only_bad["flags"] == ["unsafe_url:notice_urls"]

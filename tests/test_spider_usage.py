@@ -25,6 +25,13 @@ from localportal.server import PortalServer
         ),
         (["crawl", "me_ag", "-a", "viewer=newest"], "viewer must be one of"),
         (["crawl", "agg_rankiteo", "-a", "since=yesterday"], "since must be YYYY-MM-DD"),
+        # A misspelt argument would otherwise be ignored (a nightly instead of a backfill).
+        (
+            ["crawl", "ca_ag", "-a", "mdoe=backfill"],
+            "ca_ag has no argument 'mdoe' (known: base_url, db_path, mode)",
+        ),
+        (["crawl", "agg_csidb", "-a", "url=x"], "(known: base_url, db_path, mode, urls)"),
+        (["crawl", "me_ag", "-a", "Viewer=old"], "(known: base_url, db_path, mode, viewer)"),
     ],
 )
 def test_a_usage_error_is_one_line_exit_2_and_records_no_run(args, message, tmp_path):
@@ -111,3 +118,12 @@ def test_requests_waiting_on_robots_txt_are_dropped_once_the_host_is_down(tmp_pa
     stats = json.loads(run["stats"])
     # robots.txt and its one retry; none of the seed pages is sent to a host known down
     assert stats["downloader/request_count"] == 2
+
+
+def test_a_spider_made_with_an_unknown_argument_refuses_it_and_scrapyd_job_passes():
+    from crawler.spiders.base import SpiderArgumentError
+    from crawler.spiders.ca_ag import CaAgSpider
+
+    with pytest.raises(SpiderArgumentError, match="no argument 'mdoe'"):
+        CaAgSpider(mdoe="backfill")
+    assert CaAgSpider(_job="abc123", mode="backfill").mode == "backfill"  # Scrapyd's own

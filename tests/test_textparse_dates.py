@@ -75,6 +75,10 @@ CASES = [
     ("i", [], "unparsed"),
     ("All criminal background data", [], "unparsed"),
     ("13/45/2020", [], "unparsed"),
+    # A letter typed for a digit: the digits after it are the tail of a date, not a month.
+    ("O4/02/2020", [], "unparsed"),
+    ("l2/01/2019", [], "unparsed"),
+    ("4/O2/2020", [], "unparsed"),
 ]
 
 

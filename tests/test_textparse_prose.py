@@ -33,6 +33,10 @@ REPORTED = [
     "A notice was submitted to state regulators on 03/15/2019.",
     "The breach was discovered and reported to the California Office of the Attorney General "
     "on March 15, 2019.",
+    # the regulator the subject of "received": it received the notice, so it was told then
+    "The Attorney General of Maine received notice of the breach on March 15, 2019.",
+    "The Maine Attorney General received a notification on March 15, 2019.",
+    "The Massachusetts AG received written notice of the incident on 15 March 2019.",
 ]
 
 
@@ -327,3 +331,82 @@ def test_police_told_is_no_reported_date(sentence):
 def test_state_authorities_told_is_still_a_reported_date():
     ((role, _),) = dated_roles("Acme notified state authorities on March 15, 2019.")
     assert role == "reported"
+
+
+# --- Police and the FBI told: no field of the notice ------------------------------------------
+
+NOTICE_FIELD_ROLES = {"reported", "notified", "occurred", "discovered"}
+LAW_ENFORCEMENT = [
+    "Law enforcement was informed on March 1, 2019.",
+    "The FBI was notified on March 1, 2019.",
+    "police were contacted on March 1, 2019.",
+    "Local police were alerted on March 1, 2019.",
+    "Acme notified law enforcement on March 1, 2019.",
+    "Acme contacted the FBI on March 1, 2019.",
+    "The company reported the incident to local police on March 1, 2019.",
+    "The U.S. Secret Service was notified on March 1, 2019.",
+]
+
+
+@pytest.mark.parametrize("sentence", LAW_ENFORCEMENT)
+def test_police_told_gives_no_role_that_lands_in_a_notice_field(sentence):
+    ((role, text),) = dated_roles(sentence)
+    assert role not in NOTICE_FIELD_ROLES
+    assert text == "March 1, 2019"
+
+
+def test_police_told_next_to_people_told_keeps_the_notification_date():
+    sentence = "Law enforcement was informed and affected individuals were notified on May 5, 2019."
+    assert dated_roles(sentence) == [("notified", "May 5, 2019")]
+    both = "The breach occurred on March 1, 2019, and the FBI was notified on March 2, 2019."
+    assert [role for role, _ in dated_roles(both)] == ["occurred", "law_enforcement"]
+
+
+def test_a_csidb_notice_takes_no_date_from_police_told():
+    from crawler.pages.agg_csidb import CsidbIncident, incident_notice
+
+    incident = CsidbIncident(
+        name="Acme", organisation_href=None, date_text="Mar 2019", location=None, summary=None,
+        description=["The FBI was notified on March 2, 2019. Police were contacted on March 3, "
+                     "2019. Law enforcement was informed on March 4, 2019."],
+    )  # fmt: skip
+    notice = incident_notice(incident, "x", "https://www.csidb.net/csidb/incidents/x/")
+    assert "notification_dates" not in notice
+    assert "reported_date" not in notice
+    assert notice["breach_dates"] == ["Mar 2019"]  # the page's own date, not a told date
+    assert len(notice["raw"]["extracted"]["law_enforcement"]) == 3  # kept as evidence
+
+
+# --- Counts: a number of people tied to being affected ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sentence", "total"),
+    [
+        ("The company has 5,000 employees; 120 customers were affected.", 120),
+        ("The company has 5,000 employees, and 120 customers were affected.", 120),
+        ("The company, which has 5,000 employees, said 120 customers were affected.", 120),
+        (
+            "Acme, which serves about 20,000 patients, said the data of 310 patients was exposed.",
+            310,
+        ),
+        ("The breach affected 120 customers, but the company has 5,000 employees.", 120),
+        ("5,000 employees work at Acme, while 120 patients were impacted.", 120),
+        # still counts: the affected word after the number, past a resident count
+        ("Approximately 9,607 individuals, including 7 Maine residents, were affected.", 9607),
+        ("The incident involved the data of 1,200 students.", 1200),
+    ],
+)
+def test_a_count_needs_people_tied_to_being_affected(sentence, total):
+    assert extract_facts([sentence]).total.value == total
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The company has 5,000 employees; its systems were affected.",
+        "Acme employs 300 people; the breach affected its billing server.",
+    ],
+)
+def test_people_not_said_to_be_affected_are_no_count(sentence):
+    assert extract_facts([sentence]).total is None

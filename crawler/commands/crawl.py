@@ -53,11 +53,16 @@ class Command(ScrapyCrawlCommand):
         self.exitcode = STATUS_EXIT_CODES.get(status, 1)
 
     def _make_process(self):
-        """The process scrapy.cmdline would have made (the asyncio reactor gets the async one)."""
-        asyncio_reactor = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
-        if (
-            self.settings["TWISTED_REACTOR"] == asyncio_reactor
-            and not self.settings.getbool("FORCE_CRAWLER_PROCESS")
-        ) or not self.settings.getbool("TWISTED_REACTOR_ENABLED"):
-            return AsyncCrawlerProcess(self.settings)
-        return CrawlerProcess(self.settings)
+        return make_process(self.settings)
+
+
+def make_process(settings):
+    """The process scrapy.cmdline would have made (the asyncio reactor gets the async one), for
+    commands that check their usage before Scrapy starts (and logs its start-up lines)."""
+    asyncio_reactor = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+    if (
+        settings["TWISTED_REACTOR"] == asyncio_reactor
+        and not settings.getbool("FORCE_CRAWLER_PROCESS")
+    ) or not settings.getbool("TWISTED_REACTOR_ENABLED"):
+        return AsyncCrawlerProcess(settings)
+    return CrawlerProcess(settings)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from scrapy.commands import ScrapyCommand
 
+from crawler.commands.crawl import make_process
 from crawler.runner import exit_code, run_ids_of, run_jobs, run_rows, summary_table
 from crawler.spiders.base import is_loopback
 
@@ -32,15 +33,26 @@ def live_runs(db_path) -> int:
 
 class Command(ScrapyCommand):
     requires_project = True
+    # The crawler process (and its start-up log) is made in run(), once the demo can run.
+    requires_crawler_process = False
     default_settings = {"LOG_LEVEL": "WARNING"}  # noqa: RUF012 (Scrapy's own attribute name)
 
     def short_desc(self) -> str:
         return "Crawl the bundled offline copy of the portals into the database"
 
     def run(self, args, opts) -> None:
-        # Imported here, not at module level: Scrapy imports every command at start-up.
-        from localportal.demo import DEMO_PORT, SITE_PREFIXES, demo_sites_and_jobs
-        from localportal.server import PortalServer
+        # Imported here, not at module level: Scrapy imports every command at start-up, and
+        # the local portal is not part of the installed package (only of a clone).
+        try:
+            from localportal.demo import DEMO_PORT, SITE_PREFIXES, demo_sites_and_jobs
+            from localportal.server import PortalServer
+        except ModuleNotFoundError as error:
+            if (error.name or "").split(".")[0] != "localportal":
+                raise
+            print("scrapy demo: the demo needs a clone of the repository (its localportal/ "
+                  "folder is not installed with the crawler)", file=sys.stderr)  # fmt: skip
+            self.exitcode = 2
+            return
 
         db_path = self.settings.get("BREACH_DB_PATH")
         live = live_runs(db_path)
@@ -51,6 +63,7 @@ class Command(ScrapyCommand):
             self.exitcode = 2
             return
         sites, jobs = demo_sites_and_jobs()
+        self.crawler_process = make_process(self.settings)
         try:
             server = PortalServer(sites, port=DEMO_PORT)
         except OSError:  # taken (e.g. by `python -m localportal.serve`): any free port

@@ -13,11 +13,12 @@ code: a failure is logged and recorded in the `notifications` table. docs/OPERAT
 - BREACH_WATCHLIST: a file of entity names, one a line: only incidents whose name (or a
   notice's) contains one of them are told about.
 
-Each may be a Scrapy setting (`-s NAME=value`) or an environment variable of that name.
+Each is declared in crawler/settings.py (where an environment variable of that name overrides
+the default) and may be given as a Scrapy setting (`-s NAME=value`); this module reads them
+from the settings only.
 """
 
 import logging
-import os
 from pathlib import Path
 
 from crawler.lock import data_dir
@@ -29,9 +30,9 @@ DEFAULT_FEED_NAME = "feed.atom"
 
 
 def _setting(settings, name: str, default=None):
+    """A setting's value; `default` when it is unset or "" (settings made without the
+    project's settings module, as in a unit test, still get the documented defaults)."""
     value = settings.get(name) if settings is not None else None
-    if value in (None, ""):
-        value = os.environ.get(name, default)
     return default if value in (None, "") else value
 
 

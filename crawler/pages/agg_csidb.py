@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import lxml.html
 
-from crawler.pages import UnknownPageError
+from crawler.pages import UnknownPageError, reader
 from crawler.textparse.htmllines import page_lines
 from crawler.textparse.prose import extract_facts
 
@@ -87,6 +87,7 @@ def _section(lines: list[str], heading: str) -> list[str]:
     return []
 
 
+@reader
 def parse_incident_page(html: str) -> CsidbIncident:
     """The public fields of an incident page.
 
@@ -120,6 +121,7 @@ def parse_incident_page(html: str) -> CsidbIncident:
     )
 
 
+@reader
 def incident_links(html: str) -> list[str]:
     """Hrefs of incident pages linked from a page (an organisation's incident list)."""
     root = lxml.html.fromstring(html)

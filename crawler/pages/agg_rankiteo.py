@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import lxml.html
 
-from crawler.pages import UnknownPageError
+from crawler.pages import UnknownPageError, reader
 from crawler.textparse.htmllines import content_root, page_lines
 from crawler.textparse.literal import DataBlockError, balanced_literal, parse_data_block
 
@@ -126,6 +126,7 @@ def post_id_from_url(url: str) -> str | None:
     return match["id"] if match else None
 
 
+@reader
 def parse_post(html: str, url: str = "") -> RankiteoPost:
     """Both data blocks and the Source line of a post page.
 

@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from parsel import Selector
 
-from crawler.pages import UnknownPageError
+from crawler.pages import UnknownPageError, reader
 from crawler.textparse.dates import parse_date
 from crawler.textparse.text import clean_text, normalize_label
 
@@ -82,6 +82,7 @@ def _find_table(sel: Selector):
     return None, []
 
 
+@reader
 def parse_list_page(html: str) -> ListPage:
     """Rows of a list page, read by header label.
 
@@ -175,6 +176,7 @@ def active_page_number(html: str) -> int | None:
     return int(text) if text and text.strip().isdigit() else None
 
 
+@reader
 def parse_detail_page(html: str) -> dict:
     """Fields of a detail page found by their labels.
 
@@ -220,6 +222,7 @@ def _read_labels(nodes, found: dict) -> None:
 CSV_COLUMNS = LIST_COLUMNS
 
 
+@reader
 def parse_export_csv(text: str) -> list[dict]:
     """Rows of the CSV export as dicts with our column names and a `raw` copy.
 

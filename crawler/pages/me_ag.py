@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from parsel import Selector
 
-from crawler.pages import UnknownPageError
+from crawler.pages import UnknownPageError, reader
 from crawler.textparse.text import clean_text, normalize_label
 
 VIEWER_LIST_PATH = "/agviewer/content/ag/985235c7-cb95-4be2-8792-a1252b4f8318/list.html"
@@ -62,6 +62,7 @@ def _header_index(headers: list[str], *wanted: str) -> int | None:
     return None
 
 
+@reader
 def parse_list(html: str) -> ListPage:
     """The rows of a viewer list page (old or new viewer).
 
@@ -198,6 +199,7 @@ def _items_with_headings(container: Selector):
             yield li, heading
 
 
+@reader
 def parse_detail(html: str, urljoin: Callable[[str], str]) -> DetailPage:
     """Fields of a viewer detail page, read by label within each `<h2>` section.
 

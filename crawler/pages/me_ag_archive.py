@@ -17,7 +17,7 @@ from datetime import date, datetime, time
 from openpyxl import load_workbook
 from openpyxl.utils.datetime import to_excel
 
-from crawler.pages import UnknownPageError
+from crawler.pages import UnknownPageError, reader
 from crawler.textparse.text import clean_text, normalize_label
 from crawler.textparse.yesno import parse_yes_no
 
@@ -134,6 +134,7 @@ def stable_row_id(kind: str, key_parts: list[str], seen: Counter) -> str:
     return f"{kind}-{hashlib.sha1(key.encode()).hexdigest()[:16]}"
 
 
+@reader
 def parse_workbook(body: bytes) -> tuple[str, Iterator[WorkbookNotice]]:
     """Recognise an archive workbook by its headers and read every notice row.
 

@@ -112,7 +112,11 @@ class AggCsidbSpider(BreachSpider):
         if response.status in REDIRECT_STATUSES:
             yield from self.follow_redirect(response)
             return
-        links = csidb.incident_links(response.text)
+        try:
+            links = csidb.incident_links(response.text)
+        except UnknownPageError as error:
+            self.layout_changed(response, str(error))
+            return
         if not links and "Cyber Incident Victim" not in response.text:
             self.logger.info("Organisation %s lists no public incident", response.url)
         for href in links:

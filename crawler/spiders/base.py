@@ -24,6 +24,7 @@ from scrapy.exceptions import CloseSpider
 
 from crawler import logfilter
 from crawler.items import BreachNotice
+from crawler.spiders.arguments import known_arguments, unknown_arguments
 from crawler.store.db import loads
 
 MODES = ("nightly", "backfill")
@@ -77,7 +78,9 @@ class BreachSpider(scrapy.Spider):
     jurisdiction: str | None = None  # two-letter state code of a state portal; None otherwise
     source_kind = "state"  # "state" for an AG portal, "aggregator" otherwise
     # Modes this source supports; `scrapy nightly` runs the sources whose modes include
-    # "nightly", `scrapy backfill` those with "backfill".
+    # "nightly", `scrapy backfill` those with "backfill". A new source declares none (`()`)
+    # until its saved-page case passes: it is then in no scheduled run, but `scrapy crawl`
+    # still tries it in either mode (`crawl_modes`).
     modes: tuple[str, ...] = MODES
     live_base_url = ""  # e.g. "https://oag.ca.gov"
     # Where the source comes in `scrapy nightly` and the summary tables (ties: by name).
@@ -87,18 +90,37 @@ class BreachSpider(scrapy.Spider):
     # Seconds between requests to the live portal (robots.txt Crawl-delay where published).
     live_crawl_delay: float | None = None
 
+    @classmethod
+    def crawl_modes(cls) -> tuple[str, ...]:
+        """The modes `scrapy crawl` accepts: the declared ones, or any while none is declared."""
+        return tuple(cls.modes) or MODES
+
     # Run a nightly by default when the source has one, else its only mode.
     @classmethod
     def default_mode(cls) -> str:
-        return "nightly" if "nightly" in cls.modes else cls.modes[0]
+        modes = cls.crawl_modes()
+        return "nightly" if "nightly" in modes else modes[0]
 
     @classmethod
-    def check_arguments(cls, mode: str | None = None, base_url: str | None = None, **_) -> None:
+    def known_arguments(cls) -> list[str]:
+        """The `-a` arguments this spider reads (crawler/spiders/arguments.py)."""
+        return known_arguments(cls, BreachSpider)
+
+    @classmethod
+    def check_arguments(
+        cls, mode: str | None = None, base_url: str | None = None, **others
+    ) -> None:
         """Raise SpiderArgumentError for arguments that cannot work, before any run starts
-        (the crawl command calls this before the run log opens; __init__ calls it too)."""
-        if mode is not None and mode not in cls.modes:
+        (the crawl command calls this before the run log opens; __init__ calls it too).
+
+        An argument no `__init__` reads is an error (`-a mdoe=backfill` would otherwise run
+        a nightly silently). Names starting with "_" pass: Scrapyd adds `_job` to every run.
+        """
+        if message := unknown_arguments(cls.name, cls.known_arguments(), others):
+            raise SpiderArgumentError(message)
+        if mode is not None and mode not in cls.crawl_modes():
             raise SpiderArgumentError(
-                f"{cls.name} supports mode {' or '.join(cls.modes)}, not {mode!r}"
+                f"{cls.name} supports mode {' or '.join(cls.crawl_modes())}, not {mode!r}"
             )
         if base_url is not None:
             check_base_url(base_url)
@@ -112,7 +134,7 @@ class BreachSpider(scrapy.Spider):
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
-        self.check_arguments(mode=mode, base_url=base_url)
+        self.check_arguments(mode=mode, base_url=base_url, **kwargs)
         self.mode = mode or self.default_mode()
         self.base_url = (base_url or self.live_base_url).rstrip("/")
         self.db_path = db_path

@@ -23,10 +23,8 @@ Modes: backfill only (the archive is closed: re-reading it nightly would change 
 """
 
 import re
-from zipfile import BadZipFile
 
 import scrapy
-from openpyxl.utils.exceptions import InvalidFileException
 
 from crawler.pages import UnknownPageError
 from crawler.pages import me_ag_archive as archive
@@ -78,17 +76,18 @@ class MeAgArchiveSpider(BreachSpider):
         try:
             kind, notices = archive.parse_workbook(response.body)
         except UnknownPageError as error:
-            self.layout_changed(response, str(error))
-            return
-        except (BadZipFile, InvalidFileException, KeyError, ValueError) as error:
-            # Not a workbook at all (an error page served as .xlsx, a truncated download).
-            self.layout_changed(response, f"not a readable workbook: {error!r}")
+            # Also not a workbook at all (an error page served as .xlsx, a truncated download).
+            self.layout_changed(response, f"not a readable workbook: {error}")
             return
         url = self.canonical(response.url)
         count = 0
-        for notice in notices:
-            count += 1
-            yield self.notice(source_id=notice.source_id, url=url, **notice.fields)
+        try:
+            for notice in notices:
+                count += 1
+                yield self.notice(source_id=notice.source_id, url=url, **notice.fields)
+        except UnknownPageError as error:  # a damaged sheet: the rows before it are kept
+            self.layout_changed(response, f"workbook unreadable after {count} rows: {error}")
+            return
         workbooks = self.run_details.setdefault("workbooks", {})
         workbooks.setdefault(url, {}).update(kind=kind, rows=count)
         self.crawler.stats.set_value(f"breach/{self.name}/rows/{kind}", count)

@@ -1,5 +1,6 @@
 """Dates in a sentence with the role the sentence gives them: occurred, discovered, notified
-(people told) or reported (a regulator told).
+(people told), reported (a regulator told) or law_enforcement (police or the FBI told: no
+notice field).
 
 Dates joined by "and", "to", "through", "until" or "and continued until" are one period
 ("unauthorised access began on X and continued until Y": both are breach dates) and take one
@@ -41,10 +42,24 @@ _REGULATOR_SUBJECT = (
 )
 _TOLD = r"(?:informed|notified|contacted|alerted|advised|told|made\s+aware|sent|provided)"
 _ADVERB = r"(?:(?:also|formally|officially|subsequently|then|promptly|first|later|duly|not)\s+)"
+# Police, the FBI and other law enforcement: told of a crime, not filed with (no reported date)
+# and not the people affected (no notification date).
+_POLICE = (
+    r"(?:law\s+enforcement(?:\s+(?:authorities|agenc(?:y|ies)|officials|officers))?"
+    r"|(?:local\s+|state\s+|the\s+)?police(?:\s+(?:department|authorities))?|FBI"
+    r"|Federal\s+Bureau\s+of\s+Investigation|(?:U\.?S\.?\s+)?Secret\s+Service)"
+)
 # (role, pattern): strong cues are verbs that say what happened on the date. A tie (two cues
 # ending, or starting, at one place) goes to the one listed first, so "the Attorney General
-# was notified" is a report, not a notification of people.
+# was notified" is a report, not a notification of people, and "the FBI was notified" is
+# neither. `law_enforcement` is kept as evidence only: no notice field reads it.
 _STRONG_CUES = [
+    (
+        "law_enforcement",
+        rf"\b{_POLICE}\s+(?:was|were|(?:has|had|have)\s+been|got)\s+{_ADVERB}?{_TOLD}\b"
+        r"|\b(?:report\w*|notif\w*|informed|disclos\w*|alert\w*|contact\w*|advised|told|call\w*)"
+        rf"\b[^.;]{{0,40}}?\b{_POLICE}\b",
+    ),
     (
         "reported",
         # active: "reported the breach to the Maine AG", "notified the Maine Attorney General"
@@ -52,6 +67,9 @@ _STRONG_CUES = [
         rf"|contact\w*|sent|provided|lodged)\b[^.;]{{0,80}}?{REGULATOR_NOUN}"
         # passive, the regulator the subject: "the Maine Attorney General was informed"
         rf"|{_REGULATOR_SUBJECT}\s+(?:was|were|(?:has|had|have)\s+been|got)\s+{_ADVERB}?{_TOLD}\b"
+        # the regulator receiving: "the Attorney General of Maine received notice of the breach"
+        rf"|{_REGULATOR_SUBJECT}\s+{_ADVERB}?(?:received|was\s+sent|was\s+given|got)\s+"
+        r"(?:(?:a|an|the|its|formal|written|official)\s+)*(?:notice|notification|report|letter)s?\b"
         # "... and the Attorney General on <date>"
         rf"|{_REGULATOR_SUBJECT}\s+on(?:\s+or\s+(?:about|around))?\s*$",
     ),

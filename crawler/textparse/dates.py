@@ -76,10 +76,12 @@ _DATE_TOKEN = re.compile(
     rf"|(?P<month_day>\b(?P<pmon>{_MONTH})\s*(?P<pd>\d{{1,2}}){_ORD}\b(?![,.]?\s*\d))"
     rf"|(?P<my>\b(?P<mmon>{_MONTH}),?\s+(?:of\s+)?(?P<my_y>\d{{4}})(?!\d))"
     rf"|(?P<bare_month>\b(?P<bmon>{_MONTH}))"
-    rf"|(?P<slash_my>\b(?P<smm>\d{{1,2}})\s*/\s*(?P<smy>\d{{4}})(?!\d))"
+    # After "/" a number is the tail of a date whose head was not read ("O4/02/2020" with a
+    # letter O): never a month/year or month/day of its own.
+    rf"|(?P<slash_my>(?<!/)\b(?P<smm>\d{{1,2}})\s*/\s*(?P<smy>\d{{4}})(?!\d))"
     # 7/21 (-9/9/17): the year comes from a later date
-    rf"|(?P<md>\b(?P<pm>\d{{1,2}})/(?P<pdd>\d{{1,2}})\b(?!\s*/))"
-    r"|(?P<year>\b(?:19|20)\d{2}\b)",
+    rf"|(?P<md>(?<!/)\b(?P<pm>\d{{1,2}})/(?P<pdd>\d{{1,2}})\b(?!\s*/))"
+    r"|(?P<year>(?<!/)\b(?:19|20)\d{2}\b)",
     re.IGNORECASE,
 )
 _TIME_OF_DAY = re.compile(r"\b\d{1,2}:\d{2}(?::\d{2})?(?:\s*[ap]\.?m\b\.?)?", re.IGNORECASE)

@@ -7,9 +7,14 @@
 
 import ast
 
+from crawler.pages import UnknownPageError
 
-class DataBlockError(ValueError):
-    """A data block is present but is not a plain literal dict (malformed, truncated or unsafe)."""
+
+class DataBlockError(UnknownPageError):
+    """A data block is present but is not a plain literal dict (malformed, truncated or unsafe).
+
+    A kind of "not the page I know", so a reader raises nothing else; the Rankiteo spider
+    catches it first, to count the post as rejected rather than as a layout change."""
 
 
 # Far above any real post (the Mount Diablo block is 2.3 kB); bounds the work literal_eval does.

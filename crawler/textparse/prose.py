@@ -88,6 +88,26 @@ class CountFound:
     says_total: bool = False  # the sentence calls it the total
 
 
+# Where a clause ends: a count of people is one only if its own clause says they were
+# affected ("The company has 5,000 employees; 120 customers were affected" is 120).
+_CLAUSE_END = re.compile(r"[;:]|,?\s+(?:but|while|whereas)\s+|,\s+(?:and|so)\s+", re.IGNORECASE)
+
+
+# "has 5,000 employees", "serves 20,000 patients": how big the entity is, not who was affected.
+_HAS_BEFORE = re.compile(
+    r"\b(?:has|have|having|employs?|employing|serves?|serving)\s+"
+    r"(?:(?:approximately|about|roughly|nearly|over|more\s+than|some|around)\s+)?$",
+    re.IGNORECASE,
+)
+
+
+def _clause(text: str, match: re.Match) -> str:
+    """The clause of `text` that holds `match`."""
+    start = max((m.end() for m in _CLAUSE_END.finditer(text, 0, match.start())), default=0)
+    end = _CLAUSE_END.search(text, match.end())
+    return text[start : end.start() if end else None]
+
+
 def counts_in(sentence: str) -> list[CountFound]:
     """People counts in a sentence: state-resident counts and totals; other numbers ignored."""
     date_free = PROSE_DATE.sub(lambda m: " " * len(m.group(0)), sentence)
@@ -113,7 +133,8 @@ def counts_in(sentence: str) -> list[CountFound]:
             continue  # a subset whose scope the sentence does not name
         people_after = re.match(rf"^\s*(?:\w+\s+){{0,2}}?{_PEOPLE}\b", after, re.IGNORECASE)
         total_before = _TOTAL_BEFORE.search(before)
-        if total_before or (people_after and _AFFECT.search(sentence)):
+        affected = _AFFECT.search(_clause(date_free, match)) and not _HAS_BEFORE.search(before)
+        if total_before or (people_after and affected):
             says_total = bool(re.search(r"\btotal\b", sentence, re.IGNORECASE))
             found.append(CountFound(value, match.group(0), sentence, None, says_total))
     return found
