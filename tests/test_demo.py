@@ -40,8 +40,8 @@ def test_demo_crawls_every_source_and_finds_cross_source_incidents(tmp_path):
 def test_demo_refuses_a_database_with_live_crawls(tmp_path):
     db = tmp_path / "live.db"
     conn = connect(db).conn
-    conn.execute("insert into crawl_runs (spider, base_url, source_status) values "
-                 "('ca_ag', 'https://oag.ca.gov', 'ok')")  # fmt: skip
+    conn.execute("insert into crawl_runs (spider, base_url, source_status, notices_new) values "
+                 "('ca_ag', 'https://oag.ca.gov', 'ok', 12)")  # fmt: skip
     conn.commit()
     conn.close()
     result = scrapy_command(["demo"], db)
@@ -97,3 +97,21 @@ def test_demo_without_the_local_portal_is_one_line_and_exit_2(tmp_path):
         "installed with the crawler)"
     )
     assert not (tmp_path / "d.db").exists()
+
+
+def test_a_failed_live_nightly_that_stored_nothing_does_not_block_the_demo(tmp_path):
+    # A newcomer without internet tries `scrapy nightly` once: its error rows store nothing.
+    from crawler.commands.demo import live_runs
+
+    db = tmp_path / "tried.db"
+    conn = connect(db).conn
+    conn.execute("insert into crawl_runs (spider, base_url, source_status, notices_new) values "
+                 "('ca_ag', 'https://oag.ca.gov', 'error', 0)")  # fmt: skip
+    conn.commit()
+    assert live_runs(db) == 0
+    for status, new in (("ok", 3), ("killed", 0), ("running", 0)):
+        conn.execute("insert into crawl_runs (spider, base_url, source_status, notices_new) "
+                     "values ('me_ag', 'https://www.maine.gov', ?, ?)", [status, new])  # fmt: skip
+    conn.commit()
+    conn.close()
+    assert live_runs(db) == 3

@@ -18,12 +18,22 @@ from crawler.spiders.base import is_loopback
 
 
 def live_runs(db_path) -> int:
-    """How many crawls in the database at `db_path` were of live sites (not loopback)."""
+    """How many crawls of live sites (not loopback) may have stored notices in the database at
+    `db_path`: those that stored or changed any, and those that never finished (running or
+    killed). A live nightly that failed without storing anything (no network) does not
+    count: it left no real data for the demo's synthetic ids to mix with."""
     if not Path(db_path).exists():
         return 0
     conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     try:
-        urls = [row[0] for row in conn.execute("select base_url from crawl_runs")]
+        urls = [
+            row[0]
+            for row in conn.execute(
+                "select base_url from crawl_runs where coalesce(notices_new, 0)"
+                " + coalesce(notices_updated, 0) + coalesce(notices_removed, 0) > 0"
+                " or source_status in ('running', 'killed')"
+            )
+        ]
     except sqlite3.OperationalError:
         urls = []
     finally:
@@ -58,7 +68,7 @@ class Command(ScrapyCommand):
         live = live_runs(db_path)
         if live:
             # The demo copy has synthetic CA ids and Maine UUIDs: never mix it with real data.
-            print(f"{db_path} holds {live} crawl(s) of live portals; the demo will not write "
+            print(f"{db_path} holds {live} crawl(s) of live portals that stored notices; the demo will not write "
                   "into it. Run it with BREACH_DB_PATH=data/demo.db instead.", file=sys.stderr)  # fmt: skip
             self.exitcode = 2
             return
