@@ -1,5 +1,5 @@
 """Modules of the store, the exports and the local Maine copy stay under about 300 lines:
-each does one job (the house rule in docs/ARCHITECTURE.md)."""
+each does one job, and a reader finds it in one place."""
 
 from pathlib import Path
 
