@@ -11,7 +11,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from datasette import hookimpl
 from datasette.utils import tilde_encode
-from jinja2 import ChoiceLoader, FunctionLoader
+from jinja2 import BaseLoader, ChoiceLoader, TemplateNotFound
 from markupsafe import Markup, escape
 
 from crawler.store.folding import fold
@@ -137,7 +137,7 @@ def _rewritten(scope):
     table = FORMAT_SUFFIX.sub("", parts[1])
     raw = scope.get("query_string", b"").decode("latin-1")
     query = parse_qsl(raw, keep_blank_values=True, encoding="utf-8")
-    changed = _short_search(query, table)
+    changed = list(_short_search(query, table))
     hides = table == parts[1] and table in HIDDEN_COLUMNS
     if hides and not any(key in ("_col", "_nocol", "_hidden") for key, _ in changed):
         changed += [("_nocol", column) for column in HIDDEN_COLUMNS[table]]
@@ -172,16 +172,24 @@ ROW_TABLE_HTML = """{%% set hidden = %s %%}
 """
 
 
-def _row_template(name: str):
-    found = ROW_TEMPLATE.fullmatch(name)
-    if not found or found["table"] not in HIDDEN_COLUMNS:
-        return None
-    return ROW_TABLE_HTML % json.dumps(list(HIDDEN_COLUMNS[found["table"]]))
+class RowTableLoader(BaseLoader):
+    """Answers only the row templates above; `datasette serve` lists every loader's
+    templates at start-up, so this one lists none (it has no fixed names)."""
+
+    def get_source(self, environment, template):
+        found = ROW_TEMPLATE.fullmatch(template)
+        if not found or found["table"] not in HIDDEN_COLUMNS:
+            raise TemplateNotFound(template)
+        source = ROW_TABLE_HTML % json.dumps(list(HIDDEN_COLUMNS[found["table"]]))
+        return source, None, lambda: True
+
+    def list_templates(self):
+        return []
 
 
 @hookimpl
 def prepare_jinja2_environment(env):
-    env.loader = ChoiceLoader([FunctionLoader(_row_template), env.loader])
+    env.loader = ChoiceLoader([RowTableLoader(), env.loader])
 
 
 @hookimpl
