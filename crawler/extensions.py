@@ -161,7 +161,8 @@ class RunLogExtension:
             self.session.release()
             self.session = None
         log = spider.logger.info if status == "ok" else spider.logger.error
-        log("Run %s of %s: %s %s", self.run_id, spider.name, status, why)
+        # The log holds the errors' own lines already: its summary line gives their count.
+        log("Run %s of %s: %s %s", self.run_id, spider.name, status, run_status(stats, reason)[1])
 
 
 DEFAULT_PROGRESS_SECONDS = 60.0
