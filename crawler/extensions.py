@@ -14,6 +14,7 @@ happened, and the counts are those of committed notices only.
 """
 
 import json
+import logging
 import time
 from datetime import timedelta
 
@@ -28,8 +29,47 @@ from crawler.store.session import StoreSession
 STATUS_EXIT_CODES = {"ok": 0, "error": 1, "layout_changed": 1, "offline": 2}
 
 
-def run_status(stats: dict, finish_reason: str) -> tuple[str, str]:
-    """(source_status, reason) from a finished crawl's stats."""
+# How many logged errors a run's status_reason names, and how much of each.
+REASON_ERRORS = 3
+REASON_ERROR_CHARS = 200
+
+
+class ErrorLines(logging.Handler):
+    """Keeps what the first ERROR records of a crawl said, for its status_reason.
+
+    Scrapy only counts errors (log_count/ERROR); an exception in a pipeline's close_spider,
+    for one, is logged as "Scraper close failure" with the exception attached, and a count
+    alone would hide it. Records attributed to another spider (several crawls in one
+    process) are left to that spider's run.
+    """
+
+    def __init__(self, spider):
+        super().__init__(level=logging.ERROR)
+        self.spider = spider
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if len(self.lines) >= REASON_ERRORS:
+            return
+        if getattr(record, "spider", self.spider) is not self.spider:
+            return
+        try:
+            text = record.getMessage().splitlines()[0] if record.getMessage() else ""
+            if record.exc_info and record.exc_info[1] is not None:
+                error = record.exc_info[1]
+                text += f" [{type(error).__name__}: {error}]"  # as crawler/logfilter.py folds it
+        except Exception:  # a record that cannot be formatted is still counted by Scrapy
+            return
+        text = " ".join(text.split())
+        if len(text) > REASON_ERROR_CHARS:
+            text = text[: REASON_ERROR_CHARS - 1] + "…"
+        self.lines.append(text)
+
+
+def run_status(
+    stats: dict, finish_reason: str, error_lines: list[str] | None = None
+) -> tuple[str, str]:
+    """(source_status, reason) from a finished crawl's stats and what its errors said."""
     if stats.get("breach/store/failed"):
         return "error", stats["breach/store/failed"]
     if stats.get("breach/source_offline"):
@@ -40,7 +80,8 @@ def run_status(stats: dict, finish_reason: str) -> tuple[str, str]:
     if finish_reason != "finished":
         return "error", f"crawl stopped early: {finish_reason}"
     if errors:
-        return "error", f"{errors} error(s) logged"
+        named = "; ".join(error_lines or [])
+        return "error", f"{errors} error(s) logged" + (f": {named}" if named else "")
     return "ok", ""
 
 
@@ -50,6 +91,7 @@ class RunLogExtension:
         self.session: StoreSession | None = None
         self.run_id = None
         self._lock = None
+        self._errors: ErrorLines | None = None
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -59,6 +101,8 @@ class RunLogExtension:
         return ext
 
     def spider_opened(self, spider):
+        self._errors = ErrorLines(spider)
+        logging.getLogger().addHandler(self._errors)
         self.session = StoreSession.acquire(self.crawler)
         db, path = self.session.db, self.session.path
         killed = close_killed_runs(db, path, closed_by=f"the next run, of {spider.name}")
@@ -78,11 +122,15 @@ class RunLogExtension:
         self.crawler.stats.set_value("breach/run_id", self.run_id)
 
     def spider_closed(self, spider, reason):
+        error_lines = []
+        if self._errors is not None:
+            logging.getLogger().removeHandler(self._errors)
+            error_lines, self._errors = self._errors.lines, None
         if self.session is None:
             return
         self.session.store.flush()  # normally done by the store stage; a failure counts here
         stats = self.crawler.stats.get_stats()
-        status, why = run_status(stats, reason)
+        status, why = run_status(stats, reason, error_lines)
         self.crawler.stats.set_value("breach/source_status", status)
         self.crawler.breach_status = status  # read by the commands for their exit code
         row = {
@@ -113,7 +161,8 @@ class RunLogExtension:
             self.session.release()
             self.session = None
         log = spider.logger.info if status == "ok" else spider.logger.error
-        log("Run %s of %s: %s %s", self.run_id, spider.name, status, why)
+        # The log holds the errors' own lines already: its summary line gives their count.
+        log("Run %s of %s: %s %s", self.run_id, spider.name, status, run_status(stats, reason)[1])
 
 
 DEFAULT_PROGRESS_SECONDS = 60.0

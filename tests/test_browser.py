@@ -111,6 +111,7 @@ def test_a_person_browses_searches_and_opens_an_incident(site, tmp_path):
     page = look(f"{root}/breaches/incidents/{incident['id']}", "3-incident", tmp_path / "p3")
     assert incident["display_name"] in page
     assert f"{incident['notice_count']} rows from incident_id in notices" in page
+    assert "entity_key" not in page  # hidden on the row page too, not only the table page
 
     for name, term in (("4-search-t-mobile", "T-Mobile"), ("5-search-att", "AT&T")):
         found = look(

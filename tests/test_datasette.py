@@ -303,3 +303,96 @@ def quote(text: str) -> str:
     from urllib.parse import quote as url_quote
 
     return url_quote(text, safe="")
+
+
+def small_database(path: Path) -> Path:
+    """A database through the real migrations, holding names a trigram index finds hard:
+    accented, and of two characters."""
+    db = connect(path)
+    names = {"i-cafe": "Café Rouge", "i-muller": "MÜLLER & Söhne GmbH", "i-hp": "HP Inc",
+             "i-3m": "3M Company", "i-plain": "Cafeteria Partners"}  # fmt: skip
+    for incident_id, name in names.items():
+        db["incidents"].insert({
+            "id": incident_id, "display_name": name, "entity_key": name.lower(),
+            "states": '["CA"]', "sources": '["ca_ag"]', "residents_by_state": "{}",
+            "notice_count": 1, "first_reported_date": "2025-01-02",
+            "first_seen_at": "2025-01-02T00:00:00", "updated_at": "2025-01-02T00:00:00",
+        })  # fmt: skip
+        db["notices"].insert({
+            "id": f"ca_ag:{incident_id}", "source": "ca_ag", "source_id": incident_id,
+            "entity_name": name, "incident_id": incident_id, "status": "active",
+            "first_seen_at": "2025-01-02T00:00:00", "last_seen_at": "2025-01-02T00:00:00",
+        })  # fmt: skip
+    db.conn.commit()
+    db.conn.close()
+    return path
+
+
+def found(ds, table: str, search: str) -> set[str]:
+    label = {"breaches": "entity", "incidents": "display_name", "notices": "entity_name"}[table]
+    response = asyncio.run(
+        ds.client.get(f"/{ds_name(ds)}/{table}.json?_search={quote(search)}&_shape=array")
+    )
+    assert response.status_code == 200, response.text
+    return {row[label] for row in response.json()}
+
+
+def ds_name(ds) -> str:
+    (name,) = [n for n in ds.databases if not n.startswith("_")]
+    return name
+
+
+@pytest.mark.parametrize("table", ["breaches", "incidents", "notices"])
+def test_search_folds_accents_both_ways(tmp_path, table):
+    ds = make_datasette(small_database(tmp_path / "breaches.db"))
+    assert found(ds, table, "Cafe Rouge") == {"Café Rouge"}
+    assert found(ds, table, "café rouge") == {"Café Rouge"}
+    assert found(ds, table, "Cafe") == {"Café Rouge", "Cafeteria Partners"}
+    assert found(ds, table, "muller & sohne") == {"MÜLLER & Söhne GmbH"}
+    assert found(ds, table, "Müller") == {"MÜLLER & Söhne GmbH"}
+
+
+@pytest.mark.parametrize("table", ["breaches", "incidents", "notices"])
+def test_searches_of_one_or_two_characters_find_rows(tmp_path, table):
+    ds = make_datasette(small_database(tmp_path / "breaches.db"))
+    assert found(ds, table, "HP") == {"HP Inc"}
+    assert found(ds, table, "3m") == {"3M Company"}
+    assert found(ds, table, "HP Inc") == {"HP Inc"}  # a short word inside a longer query
+    assert found(ds, table, "3M Co") == {"3M Company"}
+    page = page_ok(asyncio.run(ds.client.get(f"/breaches/{table}?_search=HP")))
+    assert "contains" in page  # the page says how it was asked
+
+
+def test_canned_name_queries_fold_accents(tmp_path):
+    ds = make_datasette(small_database(tmp_path / "breaches.db"))
+    for query, label in (("search_by_name", "entity"), ("entity_history", "entity_name")):
+        got = asyncio.run(ds.client.get(f"/breaches/{query}.json?name=muller&_shape=array"))
+        assert {r[label] for r in got.json()} == {"MÜLLER & Söhne GmbH"}
+
+
+def test_an_incident_row_page_hides_entity_key(tmp_path):
+    ds = make_datasette(small_database(tmp_path / "breaches.db"))
+    page = page_ok(asyncio.run(ds.client.get("/breaches/incidents/i-cafe")))
+    assert "Café Rouge" in page
+    assert "display_name" in columns_shown(page)
+    assert "entity_key" not in columns_shown(page)
+    assert "café rouge" not in page  # the key's value is not shown either
+    notice = page_ok(asyncio.run(ds.client.get("/breaches/notices/ca_ag:i-cafe")))
+    assert "entity_name" in columns_shown(notice)
+    assert not {"raw", "content_hash"} & columns_shown(notice)
+    # A table without hidden columns keeps them all.
+    run_page = page_ok(asyncio.run(ds.client.get("/breaches/notices?_hidden=off&_size=1")))
+    assert "raw" in columns_shown(run_page)
+
+
+def test_a_database_file_of_another_name_gets_the_same_facets_search_and_queries(tmp_path):
+    ds = make_datasette(small_database(tmp_path / "current.db"))
+    assert ds_name(ds) == "current"
+    data = asyncio.run(ds.client.get("/current/breaches.json?_size=0")).json()
+    assert {"state_list", "source_list", "breach_year"} <= set(data["facet_results"])
+    assert found(ds, "breaches", "Cafe") == {"Café Rouge", "Cafeteria Partners"}
+    database = page_ok(asyncio.run(ds.client.get("/current")))
+    assert "Largest breaches" in database
+    incidents = page_ok(asyncio.run(ds.client.get("/current/incidents")))
+    assert 'href="/current/breaches"' in incidents  # the description's link follows the name
+    assert "entity_key" not in columns_shown(incidents)

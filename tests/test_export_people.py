@@ -9,7 +9,7 @@ import pytest
 from helpers import rows, scrapy_command
 from test_datasette import crawl_database
 
-from crawler import exporting
+from crawler import export_rows
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +28,7 @@ def test_incident_csv_has_what_a_journalist_asks_for(crawled, tmp_path):
     assert result.returncode == 0, result
     assert not out.read_bytes().startswith(codecs.BOM_UTF8)  # plain UTF-8 unless asked
     exported = read(out)
-    assert list(exported[0]) == [name for name, _ in exporting.INCIDENT_COLUMNS]
+    assert list(exported[0]) == [name for name, _ in export_rows.INCIDENT_COLUMNS]
     incidents = {r["id"]: r for r in rows(crawled, "select * from incidents")}
     assert {r["incident_id"] for r in exported} == set(incidents)
     reported = [r["first_reported_date"] for r in exported]
@@ -83,4 +83,4 @@ def test_excel_option_writes_a_byte_order_mark_and_the_same_rows(crawled, tmp_pa
     ],
 )
 def test_breach_period_is_as_precise_as_the_notices(start, end, precision, expected):
-    assert exporting.breach_period(start, end, precision) == expected
+    assert export_rows.breach_period(start, end, precision) == expected

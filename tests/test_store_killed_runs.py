@@ -10,6 +10,9 @@ import time
 import pytest
 from helpers import ROOT, rows, run_spider, scrapy_command
 
+from crawler.lock import backfill_lock_path, nightly_lock_path
+from crawler.store.db import connect
+from crawler.store.runs import close_killed_runs, open_run
 from localportal import ca
 from localportal.server import PortalServer
 
@@ -108,3 +111,27 @@ def test_a_live_run_is_not_closed(slow_portal, tmp_path):
     finally:
         proc.kill()
     assert rows(db, "select source_status from crawl_runs") == [{"source_status": "ok"}]
+
+
+def test_a_live_run_is_not_closed_when_the_database_is_opened_through_a_symlink(tmp_path):
+    # The same file under another name (a `current.db` symlink, a path with `..`) must find
+    # the live run's lock: the lock is named after the resolved file.
+    real_dir = tmp_path / "real"
+    real_dir.mkdir()
+    real = real_dir / "breaches.db"
+    link = tmp_path / "current.db"
+    link.symlink_to(real)
+    db = connect(real)
+    run_id, lock = open_run(db, real, {"spider": "ca_ag", "mode": "nightly"})
+    try:
+        for other_name in (link, real_dir / ".." / "current.db"):
+            other = connect(other_name)
+            assert close_killed_runs(other, other_name, "health") == []
+        (row,) = rows(real, "select source_status from crawl_runs")
+        assert row["source_status"] == "running"
+    finally:
+        lock.release()
+    # And once its process is gone, the symlinked name closes it.
+    assert close_killed_runs(connect(link), link, "health") == [run_id]
+    assert nightly_lock_path(link) == nightly_lock_path(real)
+    assert backfill_lock_path(link, "ca_ag") == backfill_lock_path(real, "ca_ag")

@@ -147,3 +147,26 @@ def test_health_with_live_history_still_fails_a_source_that_never_ran_live(tmp_p
     result = scrapy_command(["health", "--only", "ca_ag", "--max-age-hours", "0"], db)
     assert result.returncode == 1, result
     assert "ca_ag: local_only: only local runs recorded" in result.log
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux /proc")
+@pytest.mark.parametrize("db", ["/proc/x.db", "/proc/no-such-folder/x.db"])
+def test_a_folder_on_a_filesystem_that_refuses_new_files_says_so(tmp_path, db):
+    # The kernel answers "No such file or directory" for a file made in /proc, a folder that
+    # exists: the message gives the real reason instead.
+    result = quiet(["crawl", "ca_ag"], Path(db))
+    assert result.returncode == 2
+    line = one_line_error(result, db)
+    assert "the proc filesystem mounted at /proc does not let files be created in it" in line
+    assert "No such file or directory" not in line
+
+
+def test_a_file_name_too_long_for_the_filesystem_is_named_as_such(tmp_path):
+    limit = os.pathconf(tmp_path, "PC_NAME_MAX")
+    db = tmp_path / ("b" * (limit - 5) + ".db")  # fits itself; its -journal would not
+    result = quiet(["crawl", "ca_ag"], db)
+    assert result.returncode == 2
+    line = one_line_error(result, db)
+    assert "the file name is too long" in line
+    assert "not writable" not in line
+    assert list(tmp_path.iterdir()) == []

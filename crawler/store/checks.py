@@ -9,6 +9,7 @@
   damaged b-tree spreads the damage, and the way back is the latest backup.
 """
 
+import errno
 import os
 import sqlite3
 from pathlib import Path
@@ -41,6 +42,55 @@ def _nearest_existing(path: Path) -> Path:
     return path
 
 
+def _mount(folder: Path) -> tuple[str, str] | None:
+    """(mount point, filesystem type) of the filesystem holding `folder`, from /proc/mounts
+    (Linux); None elsewhere or when it cannot be read."""
+    try:
+        lines = Path("/proc/mounts").read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return None
+    target, best = str(folder.resolve()), None
+    for line in lines:
+        fields = line.split()
+        if len(fields) < 3:
+            continue
+        point = fields[1].replace("\\040", " ")
+        inside = target == point or target.startswith(point.rstrip("/") + "/")
+        if inside and (best is None or len(point) >= len(best[0])):
+            best = (point, fields[2])
+    return best
+
+
+def _why(error: OSError, folder: Path) -> str:
+    """The reason a file or folder could not be made in `folder`, in words that fit.
+
+    The kernel answers ENOENT ("No such file or directory") when a virtual filesystem
+    (/proc, some FUSE mounts) refuses to create a file in a folder that does exist: said
+    as it is, it would send a person looking for a missing folder.
+    """
+    if error.errno == errno.ENOENT and folder.is_dir():
+        mount = _mount(folder)
+        where = f"the {mount[1]} filesystem mounted at {mount[0]}" if mount else "its filesystem"
+        return f"{where} does not let files be created in it"
+    return error.strerror or str(error)
+
+
+def _name_too_long(path: Path) -> str | None:
+    """Why the file name cannot be used, if it is longer than the folder's filesystem takes
+    (SQLite adds `-journal` and `-wal`, which must fit too)."""
+    try:
+        limit = os.pathconf(path.parent, "PC_NAME_MAX")
+    except (OSError, ValueError):
+        return None
+    longest = len(os.fsencode(path.name)) + len("-journal")
+    if longest > limit:
+        return (
+            f"the file name is too long ({len(os.fsencode(path.name))} bytes; this "
+            f"filesystem takes {limit}, and SQLite adds '-journal' to it)"
+        )
+    return None
+
+
 def usable_path(path: str | Path) -> None:
     """Raise DatabaseUnusableError (naming `path`) unless a database there can be written."""
     path = Path(path)
@@ -60,20 +110,24 @@ def usable_path(path: str | Path) -> None:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as error:
             raise DatabaseUnusableError(
-                f"{where}: cannot create folder {folder}: {error.strerror}"
+                f"{where}: cannot create folder {folder}: {_why(error, _nearest_existing(folder))}"
             ) from None
     elif not folder.is_dir():
         raise DatabaseUnusableError(f"{where}: {folder} is not a directory")
     # SQLite (WAL) creates -wal and -shm files next to the database, and the crawl's locks
     # live in the same folder: both the folder and an existing file must be writable.
-    probe = folder / f".{path.name}.write-test-{os.getpid()}"
+    # A short probe name: a long database name is its own, separately reported problem.
+    probe = folder / f".write-test-{os.getpid()}"
     try:
         probe.write_bytes(b"")
         probe.unlink()
     except OSError as error:
         raise DatabaseUnusableError(
-            f"{where}: folder {folder} is not writable ({error.strerror})"
+            f"{where}: folder {folder} is not writable ({_why(error, folder)})"
         ) from None
+    too_long = _name_too_long(path)
+    if too_long:
+        raise DatabaseUnusableError(f"{where}: {too_long}")
     if path.exists():
         if not os.access(path, os.R_OK | os.W_OK):
             raise DatabaseUnusableError(f"{where}: the file is not writable")

@@ -14,8 +14,13 @@ from crawler.store.db import immediate, now_iso
 
 
 def run_lock_path(db_path: str | Path, run_id: int) -> Path:
-    """Named after the database file too: two databases may share a folder (and run ids)."""
-    return data_dir(db_path) / "locks" / f"{Path(db_path).name}-run-{run_id}.lock"
+    """Named after the database file too: two databases may share a folder (and run ids).
+
+    The name is the resolved file's: a database opened through a symlink (`current.db`) or
+    a relative path is the same database, and must find the same lock, or a live run would
+    be taken for a killed one.
+    """
+    return data_dir(db_path) / "locks" / f"{Path(db_path).resolve().name}-run-{run_id}.lock"
 
 
 def open_run(db, db_path: str | Path, row: dict) -> tuple[int, ProcessLock]:

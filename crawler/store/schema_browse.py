@@ -5,6 +5,7 @@ import re
 
 import sqlite_utils
 
+from crawler.store.folding import fold_sql
 from crawler.store.schema import migrations
 
 # --- Browsing (Datasette): foreign keys, the `breaches` view, name search. ---------------
@@ -169,3 +170,32 @@ def m008_notify(db: sqlite_utils.Database) -> None:
         },
         pk="id",
     )
+
+
+@migrations()
+def m009_accent_folded_search(db: sqlite_utils.Database) -> None:
+    # The name search indexes of m007, rebuilt to hold names with accents folded
+    # (crawler/store/folding.py): "Cafe" finds "Café". The triggers fold as they index;
+    # the Datasette plugin folds what a person types the same way.
+    for index, (table, column) in SEARCH_INDEXES.items():
+        for suffix in ("insert", "update", "delete"):
+            db.execute(f'drop trigger if exists "{index}_{suffix}"')
+        db.execute(f'drop table if exists "{index}"')
+        db.execute(f'create virtual table "{index}" using fts5({column}, tokenize="trigram")')
+        folded = fold_sql(f"new.{column}")
+        db.execute(
+            f'insert into "{index}" (rowid, {column}) '
+            f'select rowid, {fold_sql(column)} from "{table}"'
+        )
+        db.execute(
+            f'create trigger "{index}_insert" after insert on "{table}" begin '
+            f'insert or replace into "{index}" (rowid, {column}) values (new.rowid, {folded}); end'
+        )
+        db.execute(
+            f'create trigger "{index}_update" after update of {column} on "{table}" begin '
+            f'insert or replace into "{index}" (rowid, {column}) values (new.rowid, {folded}); end'
+        )
+        db.execute(
+            f'create trigger "{index}_delete" after delete on "{table}" begin '
+            f'delete from "{index}" where rowid = old.rowid; end'
+        )
