@@ -70,6 +70,12 @@ def fetch_window(
     horizon = (datetime.fromisoformat(until) - RUNNING_CRAWL_HORIZON).isoformat()
     if moves_cursor:
         until = (datetime.fromisoformat(until) - COMMIT_MARGIN).isoformat(timespec="seconds")
+    else:
+        # Timestamps have whole seconds and the bound is exclusive: "up to now" includes
+        # what was stored earlier in this very second.
+        until = (datetime.fromisoformat(until) + timedelta(seconds=1)).isoformat(
+            timespec="seconds"
+        )
     running = db.execute(
         "select id, spider, started_at from crawl_runs where source_status = 'running' "
         "and started_at >= ? and started_at < ? order by started_at",
