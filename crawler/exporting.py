@@ -73,9 +73,7 @@ def fetch_window(
     else:
         # Timestamps have whole seconds and the bound is exclusive: "up to now" includes
         # what was stored earlier in this very second.
-        until = (datetime.fromisoformat(until) + timedelta(seconds=1)).isoformat(
-            timespec="seconds"
-        )
+        until = (datetime.fromisoformat(until) + timedelta(seconds=1)).isoformat(timespec="seconds")
     running = db.execute(
         "select id, spider, started_at from crawl_runs where source_status = 'running' "
         "and started_at >= ? and started_at < ? order by started_at",
