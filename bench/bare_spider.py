@@ -5,7 +5,7 @@ list page, plus the CSV export as backfill fetches it; Maine: the detail link of
 row; Rankiteo: sitemap index -> posts sitemap -> posts), with Scrapy's defaults otherwise:
 no item pipelines, no extensions or middlewares of ours, no feed export, no database.
 Concurrency and politeness are the same as our spiders get on a loopback copy
-(crawler/platforms/base.py LOCAL_SETTINGS), as are the reactor, cookies and log level.
+(LOCAL_SETTINGS of the base spider), as are the reactor, cookies and log level.
 
 Run standalone (not through the project settings):
     python bench/bare_spider.py --source ca --base http://127.0.0.1:PORT/ca [--stats FILE]
@@ -24,7 +24,10 @@ from scrapy.crawler import CrawlerProcess
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from crawler.platforms.base import LOCAL_SETTINGS  # noqa: E402
+try:  # the base spider's home since the crawler/pages refactor
+    from crawler.spiders.base import LOCAL_SETTINGS  # noqa: E402
+except ImportError:
+    from crawler.platforms.base import LOCAL_SETTINGS  # noqa: E402
 
 SETTINGS = {
     **LOCAL_SETTINGS,
