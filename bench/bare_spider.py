@@ -25,9 +25,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 try:  # the base spider's home since the crawler/pages refactor
-    from crawler.spiders.base import LOCAL_SETTINGS  # noqa: E402
+    from crawler.spiders.base import LOCAL_SETTINGS
 except ImportError:
-    from crawler.platforms.base import LOCAL_SETTINGS  # noqa: E402
+    from crawler.platforms.base import LOCAL_SETTINGS
 
 SETTINGS = {
     **LOCAL_SETTINGS,
