@@ -27,6 +27,7 @@ import hashlib
 import json
 import random
 import sys
+import threading
 import time
 from email.utils import formatdate, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -91,8 +92,16 @@ class RealisticServer(ThreadingHTTPServer):
     not_modified = 0
 
 
-def make_handler(pages: Pages, server_ms: float, jitter_ms: float = 0.0):
+def make_handler(pages: Pages, server_ms: float, jitter_ms: float = 0.0, log=None):
+    """`log`: an open text file that gets `<unix time> <status> <path>` per request."""
     rng = random.Random(7)
+    lock = threading.Lock()
+
+    def logged(status: int, path: str) -> None:
+        if log is not None:
+            with lock:
+                log.write(f"{time.time():.4f} {status} {path}\n")
+                log.flush()
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.0"  # one request per connection
@@ -105,6 +114,7 @@ def make_handler(pages: Pages, server_ms: float, jitter_ms: float = 0.0):
                 time.sleep(delay / 1000)
             RealisticServer.served += 1
             if page is None:
+                logged(404, self.path)
                 body = b"<html><body><h1>Not Found</h1></body></html>"
                 self.send_response(404)
                 self.send_header("Content-Type", "text/html; charset=utf-8")
@@ -116,12 +126,14 @@ def make_handler(pages: Pages, server_ms: float, jitter_ms: float = 0.0):
             status, head, body, etag = page
             inm, ims = self.headers.get("If-None-Match"), self.headers.get("If-Modified-Since")
             if pages.not_modified(page, inm, ims):
+                logged(304, self.path)
                 RealisticServer.not_modified += 1
                 self.wfile.write(
                     f"HTTP/1.0 304 Not Modified\r\nETag: {etag}\r\nLast-Modified: "
                     f"{pages.last_modified}\r\nConnection: close\r\n\r\n".encode("latin-1")
                 )
                 return
+            logged(status, self.path)
             reason = portal.REASONS.get(status, "OK")
             self.wfile.write(
                 f"HTTP/1.0 {status} {reason}\r\n".encode("latin-1") + head
@@ -135,9 +147,10 @@ def make_handler(pages: Pages, server_ms: float, jitter_ms: float = 0.0):
     return Handler
 
 
-def serve(raw_pages: dict[str, bytes], server_ms: float, jitter_ms: float = 0.0, port: int = 0):
+def serve(raw_pages: dict[str, bytes], server_ms: float, jitter_ms: float = 0.0, port: int = 0,
+          log=None):  # fmt: skip
     pages = Pages(raw_pages)
-    return RealisticServer(("127.0.0.1", port), make_handler(pages, server_ms, jitter_ms))
+    return RealisticServer(("127.0.0.1", port), make_handler(pages, server_ms, jitter_ms, log))
 
 
 async def _client(port: int, paths: list[str], concurrency: int) -> float:
@@ -202,6 +215,7 @@ def main() -> None:
     parser.add_argument("--server-ms", type=float, default=10.0, help="server time per page")
     parser.add_argument("--jitter-ms", type=float, default=0.0, help="+- spread of server time")
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--log", type=Path, help="append `<time> <status> <path>` per request")
     args = parser.parse_args()
     me_count = args.ca // 5 if args.me is None else args.me
     copy = portal.build_copy(args.ca, me_count, rankiteo=not args.no_rankiteo)
@@ -217,7 +231,8 @@ def main() -> None:
         "jitter_ms": args.jitter_ms,
     }
     del copy
-    httpd = serve(raw, args.server_ms, args.jitter_ms, args.port)
+    log = args.log.open("a", encoding="utf-8") if args.log else None
+    httpd = serve(raw, args.server_ms, args.jitter_ms, args.port, log)
     del raw
     port = httpd.server_address[1]
     print(f"READY http://127.0.0.1:{port} {json.dumps(counts)}", flush=True)
