@@ -5,7 +5,7 @@ list page, plus the CSV export as backfill fetches it; Maine: the detail link of
 row; Rankiteo: sitemap index -> posts sitemap -> posts), with Scrapy's defaults otherwise:
 no item pipelines, no extensions or middlewares of ours, no feed export, no database.
 Concurrency and politeness are the same as our spiders get on a loopback copy
-(LOCAL_SETTINGS of the base spider), as are the reactor, cookies and log level.
+(crawler/settings.py BREACH_LOCAL_SETTINGS), as are the reactor, cookies and log level.
 
 Run standalone (not through the project settings):
     python bench/bare_spider.py --source ca --base http://127.0.0.1:PORT/ca [--stats FILE]
@@ -24,10 +24,7 @@ from scrapy.crawler import CrawlerProcess
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-try:  # the base spider's home since the crawler/pages refactor
-    from crawler.spiders.base import LOCAL_SETTINGS
-except ImportError:
-    from crawler.platforms.base import LOCAL_SETTINGS
+from crawler.settings import BREACH_LOCAL_SETTINGS as LOCAL_SETTINGS  # noqa: E402
 
 SETTINGS = {
     **LOCAL_SETTINGS,

@@ -1,7 +1,7 @@
 """Benchmark: full incident rebuild on 10k / 50k / 100k synthesised notices.
 
 Notices are synthesised from the real entity names of the CA export and the Maine workbooks
-(tests/fixtures/real), with the variants real filings show: legal forms added or dropped,
+(localportal/data), with the variants real filings show: legal forms added or dropped,
 upper case, a leading "The", an address appended, d/b/a names, a transposed-letter typo;
 breach dates at day or month precision, several dates, or none; repeat filings within days
 to months. Each size runs in a fresh process so the peak memory (max RSS) is its own.
@@ -29,7 +29,7 @@ from crawler.matching.incidents import rebuild_incidents  # noqa: E402
 from crawler.matching.loading import insert_notices, notice_row  # noqa: E402
 from crawler.store.db import connect  # noqa: E402
 
-CA_CSV = ROOT / "tests" / "fixtures" / "real" / "ca" / "list-export-2025-06-18.csv"
+CA_CSV = ROOT / "localportal" / "data" / "ca" / "list-export-2025-06-18.csv"
 PLACES = ("Ohio", "Texas", "Boston", "Denver", "Atlanta", "Fresno", "Maine", "Tampa", "Reno",
           "Austin", "Omaha", "Tulsa", "Salem", "Dayton", "Provo", "Akron", "Macon", "Ogden")  # fmt: skip
 FORMS = ("", ", Inc.", " LLC", ", L.L.C.", " Corp.", " Co.", ", N.A.", " Ltd.")

@@ -139,7 +139,7 @@ OURS = (  # (label, path substring of the frame's file), most specific first
     ("page parsing (crawler/pages, crawler/platforms)", "crawler/platforms/"),
     ("spider callbacks", "crawler/spiders/"),
     ("run log, stats, signals", "crawler/extensions.py"),
-    ("other project code", "/crawler/"),
+    ("other project code", "(crawler/"),
 )
 SCRAPY = (
     ("feed export (jsonl)", "feedexport"),
@@ -168,7 +168,7 @@ def summarise_profile(raw: Path) -> tuple[list[tuple[str, float]], float]:
         frames = stack.split(";")
         label = None
         for frame in reversed(frames):  # innermost first
-            if "site-packages" in frame:
+            if "crawler/commands/" in frame:  # `scrapy crawl` itself: under every sample
                 continue
             for name, needle in OURS:
                 if needle in frame:

@@ -1,6 +1,6 @@
 """A large synthetic copy of the portals for benchmarks, pre-rendered and served from memory.
 
-The copy is grown from the real data in tests/fixtures/real, rendered by the project's own
+The copy is grown from the real data in localportal/data, rendered by the project's own
 site classes (localportal/), so every page has the real markup the spiders parse:
 
 - California (`/ca`): the 4,593 real rows of the CSV export, cycled. Cycle 0 is the real row;

@@ -21,7 +21,6 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from twisted.internet import task
 
-from crawler import sources
 from crawler.store.db import dumps, now_iso
 from crawler.store.runs import close_killed_runs, close_run, open_run
 from crawler.store.session import StoreSession
@@ -144,8 +143,8 @@ class BackfillProgress:
         return ext
 
     def spider_opened(self, spider):
-        source = sources.BY_NAME.get(spider.name)
-        self._estimate = source.expected_notices if source else None
+        # A source's spider says how many notices it holds when a page tells (BreachSpider).
+        self._estimate = getattr(spider, "expected_notices", None)
         self.started = time.monotonic()
         self._task = task.LoopingCall(self.log, spider)
         self._task.start(self.interval, now=False)
@@ -153,7 +152,7 @@ class BackfillProgress:
     def response_received(self, response, request, spider):
         self.pages += 1
         if self._estimate is not None:
-            expected = self._estimate(spider, response)
+            expected = self._estimate(response)
             if expected:  # the latest list page's word wins: the last page is exact
                 self.expected = expected
 

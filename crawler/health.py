@@ -19,7 +19,7 @@ import statistics
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from crawler.platforms.base import is_loopback
+from crawler.spiders.base import is_loopback
 
 LOW_YIELD_SHARE = 0.5
 MEDIAN_RUNS = 14

@@ -14,6 +14,7 @@ import scrapy
 class BreachNotice(scrapy.Item):
     # Identity
     source = scrapy.Field()  # spider name, e.g. "ca_ag"; set by the spider
+    source_kind = scrapy.Field()  # "state" or "aggregator": the spider class's `source_kind`
     source_id = scrapy.Field()  # the source's own stable id, e.g. "sb24-629314" or a UUID
     url = scrapy.Field()  # page the notice was read from (the live URL, not a local copy)
 

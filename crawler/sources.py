@@ -1,93 +1,137 @@
-"""The registry of sources: which spiders run nightly, which can be backfilled, and with what.
+"""The registry of sources, read from the spider classes: nothing here is a copy.
 
-What a source *is* (its name, live base URL, politeness) stays on its spider class; this file
-only says how the operations commands (`scrapy nightly`, `scrapy backfill`, `scrapy health`)
-use it. Live base URLs are read from the spider classes, never copied here.
+A source declares itself on its spider class (crawler/spiders/base.py): `jurisdiction` (state
+code, None for an aggregator), `source_kind` ("state" or "aggregator"), `modes`,
+`live_base_url`, `live_crawl_delay`. This module finds the spiders through Scrapy's
+SpiderLoader (SPIDER_MODULES), so a new spider file is a new source everywhere: `scrapy
+nightly`, `scrapy backfill`, `scrapy health`, the demo and the tests.
+
+    all_sources(settings) -> [SourceInfo, ...]     every source, by name
+    source_info(name, settings) -> SourceInfo      one source (UnknownSourceError if none)
+    jurisdiction_of(name) -> "CA" | None           the state a source's notices are filed in
+    kind_of(name) -> "state" | "aggregator"
+    nightly_sources(only) / get(name)              what the operations commands run
 """
 
-import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 
 from scrapy.spiderloader import SpiderLoader
-
-from crawler.platforms import ca
-
-# CA's list pages hold 50 notices each (crawler/spiders/ca_ag.py); its pager links the last.
-CA_PAGE_SIZE = 50
-CA_LAST_PAGE = re.compile(r'class="pager-last"><a[^>]*href="[^"]*[?&]page=(\d+)')
-
-
-def ca_expected_notices(spider, response) -> int | None:
-    """How many notices CA has, from a list page's pager: at most (last page + 1) x 50 from
-    the "last »" link; exactly, once the last page itself is read."""
-    if "/privacy/databreach/list" not in response.url or not hasattr(response, "text"):
-        return None
-    match = CA_LAST_PAGE.search(response.text)
-    if match:
-        return (int(match[1]) + 1) * CA_PAGE_SIZE
-    current = ca.active_page_number(response.text)  # the last page has no "last »" link
-    if current is not None:
-        return (current - 1) * CA_PAGE_SIZE + len(ca.parse_list_page(response.text).rows)
-    return None
-
-
-def me_expected_notices(spider, response) -> int | None:
-    """Maine lists every notice in one table; the spider records the row count it read."""
-    rows = (getattr(spider, "run_details", None) or {}).get("list", {}).get("rows")
-    return rows or None
+from scrapy.utils.project import get_project_settings
 
 
 @dataclass(frozen=True)
-class Source:
-    spider: str  # the spider's name
-    nightly: bool  # part of `scrapy nightly`
-    backfill: bool  # `scrapy backfill <spider>` is meaningful
-    nightly_args: dict = field(default_factory=dict)  # spider arguments besides mode/base_url
+class SourceInfo:
+    name: str  # the spider's name
+    jurisdiction: str | None  # two-letter state code; None for an aggregator
+    kind: str  # "state" (an AG portal) or "aggregator"
+    modes: tuple[str, ...]  # "nightly" and/or "backfill"
+    live_base_url: str
+    crawl_delay: float | None  # seconds between live requests the spider asks for (None: default)
+    spider_class: type = field(repr=False, compare=False, default=object)
+    # Spider arguments besides mode/base_url for `scrapy nightly` / `scrapy backfill`.
+    nightly_args: dict = field(default_factory=dict)
     backfill_args: dict = field(default_factory=dict)
-    # For backfill progress: (spider, response) -> expected number of notices, when a page
-    # tells (None otherwise).
-    expected_notices: Callable | None = None
 
+    @property
+    def spider(self) -> str:
+        return self.name
 
-SOURCES: tuple[Source, ...] = (
-    Source("ca_ag", nightly=True, backfill=True, expected_notices=ca_expected_notices),
-    Source("me_ag", nightly=True, backfill=True, expected_notices=me_expected_notices),
-    # The 2010-2020 workbooks: closed, read once; re-reading nightly would change nothing.
-    Source("me_ag_archive", nightly=False, backfill=True),
-    Source("agg_rankiteo", nightly=True, backfill=True),
-    Source("agg_csidb", nightly=True, backfill=True),
-)
-BY_NAME = {source.spider: source for source in SOURCES}
+    @property
+    def nightly(self) -> bool:
+        """Part of `scrapy nightly`."""
+        return "nightly" in self.modes
+
+    @property
+    def backfill(self) -> bool:
+        """`scrapy backfill <name>` is meaningful."""
+        return "backfill" in self.modes
 
 
 class UnknownSourceError(ValueError):
     pass
 
 
-def get(name: str) -> Source:
-    try:
-        return BY_NAME[name]
-    except KeyError:
-        known = ", ".join(BY_NAME)
-        raise UnknownSourceError(f"unknown source {name!r} (known: {known})") from None
+def _info(cls) -> SourceInfo:
+    return SourceInfo(
+        name=cls.name,
+        jurisdiction=cls.jurisdiction,
+        kind=cls.source_kind,
+        modes=tuple(cls.modes),
+        live_base_url=cls.live_base_url,
+        crawl_delay=cls.live_crawl_delay,
+        spider_class=cls,
+        nightly_args=dict(getattr(cls, "nightly_args", {}) or {}),
+        backfill_args=dict(getattr(cls, "backfill_args", {}) or {}),
+    )
 
 
-def nightly_sources(only: list[str] | None = None) -> list[Source]:
+def _loader(settings=None) -> SpiderLoader:
+    return SpiderLoader.from_settings(settings if settings is not None else _project_settings())
+
+
+@cache
+def _project_settings():
+    return get_project_settings()
+
+
+@cache
+def _default_sources() -> tuple[SourceInfo, ...]:
+    return tuple(_sources_of(_loader()))
+
+
+def _sources_of(loader: SpiderLoader) -> list[SourceInfo]:
+    """In the spiders' `run_order` (then by name): the order runs and tables use."""
+    classes = [loader.load(name) for name in loader.list()]
+    return [_info(cls) for cls in sorted(classes, key=lambda c: (c.run_order, c.name))]
+
+
+def all_sources(settings=None) -> list[SourceInfo]:
+    """Every source (every spider in SPIDER_MODULES), in run order."""
+    if settings is None:
+        return list(_default_sources())
+    return _sources_of(_loader(settings))
+
+
+def names(settings=None) -> list[str]:
+    return [source.name for source in all_sources(settings)]
+
+
+def source_info(name: str, settings=None) -> SourceInfo:
+    """The source a spider declares; UnknownSourceError (listing the known ones) otherwise."""
+    for source in all_sources(settings):
+        if source.name == name:
+            return source
+    known = ", ".join(names(settings))
+    raise UnknownSourceError(f"unknown source {name!r} (known: {known})")
+
+
+def jurisdiction_of(name: str, settings=None) -> str | None:
+    """The state a source's notices are filed in ("CA"); None for an aggregator."""
+    return source_info(name, settings).jurisdiction
+
+
+def kind_of(name: str, settings=None) -> str:
+    """ "state" for an AG portal, "aggregator" otherwise."""
+    return source_info(name, settings).kind
+
+
+def nightly_sources(only: list[str] | None = None, settings=None) -> list[SourceInfo]:
     """The nightly sources in registry order, restricted to `only` when given."""
+    everything = all_sources(settings)
     if not only:
-        return [s for s in SOURCES if s.nightly]
-    chosen = [get(name) for name in only]
-    not_nightly = [s.spider for s in chosen if not s.nightly]
+        return [s for s in everything if s.nightly]
+    chosen = [source_info(name, settings) for name in only]
+    not_nightly = [s.name for s in chosen if not s.nightly]
     if not_nightly:
         raise UnknownSourceError(f"not a nightly source: {', '.join(not_nightly)}")
-    wanted = {s.spider for s in chosen}
-    return [s for s in SOURCES if s.spider in wanted]
+    wanted = {s.name for s in chosen}
+    return [s for s in everything if s.name in wanted]
 
 
 def live_base_url(settings, name: str) -> str:
     """The live base URL of a source, as its spider class declares it."""
-    return SpiderLoader.from_settings(settings).load(name).live_base_url
+    return source_info(name, settings).live_base_url
 
 
 def parse_names(text: str | None) -> list[str]:
@@ -105,6 +149,6 @@ def parse_base_urls(values: list[str] | None) -> dict[str, str]:
             raise UnknownSourceError(
                 f"--base-url wants NAME=http(s)://host[:port][/prefix], not {value!r}"
             )
-        get(name)
+        source_info(name)
         urls[name] = url
     return urls

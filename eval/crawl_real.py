@@ -2,7 +2,7 @@
 """Crawl every real notice of the local copy into a database, with the real spiders.
 
 The demo (`scrapy demo`) serves only a sample of the CA export; this serves all of it (every
-row of the CA export in tests/fixtures/real) plus the Maine viewer and both Maine archive
+row of the CA export in localportal/data) plus the Maine viewer and both Maine archive
 workbooks, runs the production spiders in backfill mode against 127.0.0.1, and so stores
 every real row through the real pipelines (clean, store, dedupe). Used for
 `scrapy check_incidents` on the full data (eval/README.md).

@@ -1,5 +1,5 @@
 # ruff: noqa: T201  (a command-line script: it reports on the terminal)
-"""Derive notice rows from the real state data in tests/fixtures/real (step 1 of the eval set).
+"""Derive notice rows from the real state data in localportal/data (step 1 of the eval set).
 
 Reads the CA CSV export and both Maine archive workbooks and writes every notice as a row of
 eval/all_notices.csv, in the shape the `notices` table has after the clean stage. Ids:
@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from crawler.textparse.counts import parse_count
 from crawler.textparse.dates import parse_dates
 
-REAL = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "real"
+REAL = Path(__file__).resolve().parents[1] / "localportal" / "data"
 OUT = Path(__file__).with_name("all_notices.csv")
 # Documented CA ids (PORTALS.md 4, AGGREGATORS.md 4): (name as published, reported) -> id.
 KNOWN_CA_IDS = {

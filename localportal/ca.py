@@ -1,8 +1,8 @@
 """A local copy of the California AG breach portal, in its real markup, from real rows.
 
-List pages reuse the real captured page (tests/fixtures/real/ca/list-search-tmobile.html) as
+List pages reuse the real captured page (localportal/data/ca/list-search-tmobile.html) as
 the frame: only the results table is generated, and a Drupal/Bootstrap pager is added as
-documented (PORTALS.md 1.1). The no-result page is the real capture as served. Detail pages
+the live site has one (`ul.pagination`, `li.next`, `?page=N` from 0). The no-result page is the real capture as served. Detail pages
 follow the documented field order and Drupal 7 field markup; no real detail page was ever
 captured, so they are a reconstruction. The `sb24-` IDs are synthetic (the CSV export has
 none): sparse, decreasing with age, as the real Drupal node ids are.
@@ -20,7 +20,7 @@ from urllib.parse import quote
 
 from localportal.server import Page
 
-REAL = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "real" / "ca"
+REAL = Path(__file__).resolve().parent / "data" / "ca"
 LIST_FRAME = REAL / "list-search-tmobile.html"
 EMPTY_PAGE = REAL / "list-no-results.html"
 EXPORT_CSV = REAL / "list-export-2025-06-18.csv"

@@ -13,9 +13,14 @@ work to do.
 
 from datetime import datetime
 
+from crawler import sources
 from crawler.runner import Job
 from localportal import aggregators, ca, me
 
+# The demo serves its copy here when the port is free (else on any free port); the same
+# default as `python -m localportal.serve`. Run history of a local copy is found by its path
+# prefix whatever the port (crawler/spiders/base.py, site_key).
+DEMO_PORT = 8000
 SITE_PREFIXES = {
     "ca_ag": "/ca",
     "me_ag": "/me",
@@ -81,14 +86,16 @@ def demo_sites_and_jobs() -> tuple[list, list[Job]]:
     csidb_site = aggregators.build_csidb_site(
         csidb_retold(me_site), prefix=SITE_PREFIXES["agg_csidb"]
     )
+    # Spider arguments a source needs for this copy, besides mode and base_url.
+    extra = {"agg_csidb": {"urls": ",".join(aggregators.csidb_seed_paths(csidb_site))}}
     jobs = [
-        Job("ca_ag", {"mode": "nightly"}),
-        Job("me_ag", {"mode": "nightly"}),
-        Job("me_ag_archive", {"mode": "backfill"}),
-        Job("agg_rankiteo", {"mode": "nightly"}),
+        # Every registered source with a local copy, in run order: its nightly, or its
+        # backfill for a source without one (the closed Maine archive).
         Job(
-            "agg_csidb",
-            {"mode": "nightly", "urls": ",".join(aggregators.csidb_seed_paths(csidb_site))},
-        ),
+            source.name,
+            {"mode": "nightly" if source.nightly else "backfill", **extra.get(source.name, {})},
+        )
+        for source in sources.all_sources()
+        if source.name in SITE_PREFIXES
     ]
     return [ca_site, me_site, rankiteo_site, csidb_site], jobs

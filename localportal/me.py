@@ -2,7 +2,7 @@
 with the two real archive workbooks, and the "database offline" state of June 2026.
 
 No viewer page was ever captured (the live database went offline on 12 Jun 2026), so the list
-and detail markup is a reconstruction of the structure documented in PORTALS.md 2.2-2.4:
+and detail markup is a reconstruction of the structure documented from public scrapers of the viewer:
 `table.breachTable` with every row inline, relative `<uuid>.html` links, and detail pages made
 of `<h2>` sections followed by `<ul class="plain">` lists of `Label: <strong>value</strong>`
 (with the live label typos "Occured" and "identify theft"). The notices themselves are real:
@@ -17,28 +17,28 @@ and detail pages answer 403.
 import html
 import re
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import quote, unquote
 
-from crawler.platforms.maine import (
-    ARCHIVES_PATH,
-    FORM_EXPORT,
-    OFFLINE_NOTICE_PATH,
-    VIEWER_LIST_PATH,
-    WorkbookNotice,
-    parse_workbook,
-)
-from crawler.textparse.dates import parse_date
+from openpyxl import load_workbook
+
 from localportal.server import Page
 
-REAL = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "real" / "me"
+REAL = Path(__file__).resolve().parent / "data" / "me"
 FORM_WORKBOOK = REAL / "archive-2018-12-06--2020-09-14.xlsx"
 LOG_WORKBOOK = REAL / "archive-2010-08-01--2018-12-05.xlsx"
+# The live paths (the crawler's own constants are not used: this copy is built independently
+# of the code it tests).
+VIEWER_LIST_PATH = "/agviewer/content/ag/985235c7-cb95-4be2-8792-a1252b4f8318/list.html"
+ARCHIVES_PATH = "/ag/news-and-library/archives"
+OFFLINE_NOTICE_PATH = "/ag/consumer-protection/data-security-breaches"
 VIEWER_DIR = VIEWER_LIST_PATH.rsplit("/", 1)[0]
 OLD_VIEWER_DIR = "/online/aeviewer/ME/40"
 DOCS_DIR = "/ag/sites/maine.gov.ag/files/docs"
-# Live file names (PORTALS.md 2.5; "8-1-2021" is the AG's typo for 2010) -> real copies.
+# Live file names ("8-1-2021" is the AG's typo for 2010) -> real copies.
 ARCHIVE_FILES = {
     "Data breach spreadsheet 12-6-2018 through 9-14-2020 REDACTED.xlsx": (
         FORM_WORKBOOK,
@@ -77,11 +77,14 @@ class MENotice:
 
 
 def _iso(text: str) -> str:
-    parsed = parse_date(text)
-    return parsed.value.iso if parsed.value else text
+    """ "9/11/2020" (the workbook's date part) -> "2020-09-11", as the viewer list shows it."""
+    try:
+        return datetime.strptime(text, "%m/%d/%Y").date().isoformat()
+    except ValueError:
+        return text
 
 
-# Viewer labels (PORTALS.md 2.4, live typos included) and the workbook header each one shows.
+# Viewer labels (live typos included) and the workbook header each one shows.
 ENTITY_LABELS = (
     ("Street Address", "street address"),
     ("City", "city"),
@@ -116,23 +119,77 @@ PLACEHOLDER_SUBMITTER = [
 ]
 
 
-def notice_from_row(row: WorkbookNotice, notice_loc: int) -> MENotice:
-    """A viewer notice showing one form-export row; its UUID derives from the row's id."""
-    raw, fields = row.fields["raw"], row.fields
+@dataclass
+class FormRow:
+    """One row of the form-export workbook: header -> cell text, and a stable key."""
+
+    cells: dict[str, str]
+    key: str  # completed timestamp and entity name, with a counter for identical rows
+
+
+# Ticked checkbox columns of the workbook ("true"/"false") shown as one viewer value.
+ORGANIZATION_COLUMNS = ("Educational", "Financial Services", "Governmental Entity in Maine",
+                        "Other Governmental Entity", "Health Care", "Other Commercial",
+                        "Not-for-Profit", "POS Vendor")  # fmt: skip
+DATA_TYPE_COLUMNS = ("Social Security Number", "Driver's license", "Financial account number")
+NOTIFICATION_COLUMNS = ("Written", "Electronic", "Telephone", "Substitute notice")
+
+
+def _short(header: str) -> str:
+    """A header without its parenthesised explanation ("Financial Services (if ...)")."""
+    return re.sub(r"\s*\(.*$", "", header).strip()
+
+
+def _ticked(cells: dict[str, str], starts: tuple[str, ...]) -> list[str]:
+    return [
+        _short(header)
+        for header, value in cells.items()
+        if header.startswith(starts) and value.strip().casefold() in ("true", "yes", "x")
+    ]
+
+
+def read_form_workbook(path: Path = FORM_WORKBOOK) -> list[FormRow]:
+    """The rows of the real form-export workbook, read directly with openpyxl (not with the
+    crawler's reader, which the crawls of this copy test)."""
+    workbook = load_workbook(path, read_only=True, data_only=True)
+    try:
+        rows = workbook.worksheets[0].iter_rows(values_only=True)
+        header = [" ".join(str(c or "").split()) for c in next(rows)]
+        if "Completed Date" not in header or "Entity Name" not in header:
+            raise ValueError(f"{path} is not the form-export workbook (header: {header[:3]})")
+        found: list[FormRow] = []
+        seen: Counter = Counter()
+        for values in rows:
+            pairs = zip(header, values, strict=False)
+            cells = {h: " ".join(str(v or "").split()) for h, v in pairs if h}
+            if not any(cells.values()):
+                continue
+            key = f"{cells['Completed Date']}|{cells['Entity Name']}"
+            seen[key] += 1
+            found.append(FormRow(cells, key if seen[key] == 1 else f"{key}|#{seen[key]}"))
+        return found
+    finally:
+        workbook.close()
+
+
+def notice_from_row(row: FormRow, notice_loc: int) -> MENotice:
+    """A viewer notice showing one form-export row; its UUID derives from the row's key."""
+    raw = dict(row.cells)
+    if notification_types := _ticked(raw, NOTIFICATION_COLUMNS):
+        raw["Type of Notification"] = "; ".join(notification_types)
 
     def cell(header_start: str | None) -> str:
         if header_start is None:
             return ""
         return next((v for k, v in raw.items() if k.casefold().startswith(header_start)), "")
 
-    data_types = fields.get("data_types") or ""
-    name = fields["entity_name"]
+    name = raw["Entity Name"]
     return MENotice(
-        uuid=str(uuid.uuid5(_UUID_NAMESPACE, row.source_id)),
-        reported_date=_iso(fields["reported_date"]),
+        uuid=str(uuid.uuid5(_UUID_NAMESPACE, row.key)),
+        reported_date=_iso(raw["Completed Date"].split(" ")[0]),
         entity_name=name,
         entity=[
-            ("Type of Organization", fields.get("organization_type", "")),
+            ("Type of Organization", "; ".join(_ticked(raw, ORGANIZATION_COLUMNS))),
             ("Entity Name", name),
             *((label, cell(header)) for label, header in ENTITY_LABELS),
         ],
@@ -142,7 +199,7 @@ def notice_from_row(row: WorkbookNotice, notice_loc: int) -> MENotice:
             ("Description of the Breach", ["External system breach (hacking)"]),
             (
                 "Information Acquired - Name or other personal identifier in combination with",
-                data_types,
+                _ticked(raw, DATA_TYPE_COLUMNS) or "",
             ),
         ],
         notification=[(label, cell(header)) for label, header in NOTIFICATION_LABELS],
@@ -153,9 +210,7 @@ def notice_from_row(row: WorkbookNotice, notice_loc: int) -> MENotice:
 
 def notices_from_form_workbook(path: Path = FORM_WORKBOOK, count: int = 100) -> list[MENotice]:
     """The newest `count` rows of the real form-export workbook, as viewer notices."""
-    kind, rows = parse_workbook(path.read_bytes())
-    if kind != FORM_EXPORT:
-        raise ValueError(f"{path} is not the form-export workbook")
+    rows = read_form_workbook(path)
     return [notice_from_row(row, 4000 + i) for i, row in zip(range(count), rows, strict=False)]
 
 

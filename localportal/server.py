@@ -36,12 +36,15 @@ class Site(Protocol):
 @dataclass
 class Fault:
     path_pattern: str  # regex searched in the full request path (prefix and query included)
-    kind: str  # "status" | "delay" | "reset" | "truncate" | "encoding"
+    # "status" | "delay" | "reset" | "truncate" (fewer bytes than Content-Length) | "encoding"
+    # | "cut" (the body cut short, no Content-Length, the connection closed cleanly)
+    kind: str
     times: int = 1  # how many matching requests it affects; -1 for all
     status: int = 500
     headers: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0  # for "delay"
     encoding: str = "cp1252"  # for "encoding": body re-encoded, header still says utf-8
+    cut_after: str = ""  # for "cut": the body ends right after this text (else half way)
     fired: int = 0
 
 
@@ -147,9 +150,18 @@ class PortalServer:
                 declared = len(body)
                 if fault and fault.kind == "truncate":
                     body = body[: len(body) // 2]
+                cut = bool(fault and fault.kind == "cut")
+                if cut:
+                    marker = fault.cut_after.encode()
+                    end = body.find(marker) + len(marker) if marker in body else len(body) // 2
+                    body = body[:end]
                 self.send_response(status)
                 self.send_header("Content-Type", page.content_type)
-                self.send_header("Content-Length", str(declared))
+                if cut:  # the length is unknown: the client reads until the server closes
+                    self.send_header("Connection", "close")
+                    self.close_connection = True
+                else:
+                    self.send_header("Content-Length", str(declared))
                 for name, value in headers.items():
                     self.send_header(name, value)
                 self.end_headers()

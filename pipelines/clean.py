@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from itemadapter import ItemAdapter
 
+from crawler import sources
 from crawler.textparse import UNPARSED
 from crawler.textparse.counts import parse_count
 from crawler.textparse.dates import PartialDate, breach_bounds, parse_date, parse_dates
@@ -59,7 +60,7 @@ class CleanPipeline:
             "id": f"{source}:{source_id}" if source and source_id else None,
             "source": source,
             "source_id": source_id,
-            "source_kind": "aggregator" if str(source).startswith("agg_") else "state",
+            "source_kind": notice.get("source_kind") or sources.kind_of(source),
             "raw": dict(notice.get("raw") or {}),
         }
         for text_field in (

@@ -5,31 +5,26 @@ from pathlib import Path
 
 import pytest
 
-from crawler.platforms.csidb import (
-    counts_in,
-    dated_roles,
-    extract_facts,
-    incident_links,
-    incident_notice,
-    parse_incident_page,
-    sentences,
-    words_to_int,
-)
+from crawler.pages import UnknownPageError
+from crawler.pages.agg_csidb import incident_links, incident_notice, parse_incident_page
 from crawler.textparse.dates import parse_dates
+from crawler.textparse.numberwords import words_to_int
+from crawler.textparse.prose import counts_in, dated_roles, extract_facts, sentences
 
 FIXTURES = Path(__file__).parent / "fixtures" / "agg_csidb"
 REAL_TEXT = (
-    Path(__file__).parent / "fixtures" / "real" / "aggregators" / "csidb-danbury-public-schools.txt"
+    Path(__file__).parent.parent
+    / "localportal"
+    / "data"
+    / "aggregators"
+    / "csidb-danbury-public-schools.txt"
 )
 DANBURY_URL = "https://www.csidb.net/csidb/incidents/caae3513-841b-4455-83fc-045fe2c50e16/"
 
 
 def notice_of(page: str):
     incident = parse_incident_page(page)
-    assert incident is not None
-    return incident_notice(
-        incident, "caae3513-841b-4455-83fc-045fe2c50e16", DANBURY_URL, "agg_csidb"
-    )
+    return incident_notice(incident, "caae3513-841b-4455-83fc-045fe2c50e16", DANBURY_URL)
 
 
 def real_text_page() -> str:
@@ -124,7 +119,8 @@ def test_prose_without_dates_falls_back_to_the_month():
 
 
 def test_page_without_victim_heading_is_not_an_incident():
-    assert parse_incident_page("<html><body><main><h1>Log in</h1></main></body></html>") is None
+    with pytest.raises(UnknownPageError):
+        parse_incident_page("<html><body><main><h1>Log in</h1></main></body></html>")
 
 
 def test_organisation_page_links_its_incidents():
@@ -229,5 +225,38 @@ def test_labels_and_headings_run_into_their_text():
     assert incident.description == [
         "On February 26, 2021, Acme experienced a malware attack that encrypted its systems."
     ]
-    notice = incident_notice(incident, "id", "url", "agg_csidb")
+    notice = incident_notice(incident, "id", "url")
     assert notice["breach_dates"] == ["February 26, 2021"]
+
+
+def test_passive_regulator_and_a_period_reach_the_notice():
+    page = (
+        '<html><body><main><h1>Cyber Incident Victim: <a href="/csidb/organisations/x/">'
+        "Acme Dental</a></h1><p>Date: Mar 2021</p><p>Location: United States of America</p>"
+        "<p>Summary</p><p>Acme Dental experienced a cyber incident affecting its patients.</p>"
+        "<p>Description</p>"
+        "<p>Unauthorised access to the systems of Acme Dental, 12 N. Main St. Ste. 4, Portland, "
+        "began on 3 March 2021 and continued until 9 March 2021. The Maine Attorney General was "
+        "informed of the breach on April 2nd, 2021. Affected individuals were notified on "
+        "April 5, 2021. The breach affected a single individual, and a single Maine resident "
+        "was affected.</p><p>Sources</p></main></body></html>"
+    )
+    notice = incident_notice(parse_incident_page(page), "id", "url")
+    assert notice["breach_dates"] == ["3 March 2021", "9 March 2021"]
+    assert [d.iso for d in parse_dates(notice["breach_dates"]).value] == [
+        "2021-03-03",
+        "2021-03-09",
+    ]
+    assert notice["reported_date"] == "April 2nd, 2021"
+    assert notice["notification_dates"] == ["April 5, 2021"]
+    assert (notice["total_affected"], notice["residents_affected"]) == ("1", "1")
+    assert notice["residents_state"] == "ME"
+    assert "no_reported_date_at_source" not in notice["flags"]
+    assert "from_prose:reported_date" in notice["flags"]
+    (reported,) = notice["raw"]["extracted"]["reported"]
+    assert (reported["regulator"], reported["state"]) == ("Maine Attorney General", "ME")
+    (occurred, _) = notice["raw"]["extracted"]["occurred"]
+    assert occurred["sentence"].startswith(
+        "Unauthorised access to the systems of Acme Dental, 12 N."
+    )
+    assert occurred["sentence"].endswith("continued until 9 March 2021.")

@@ -5,28 +5,30 @@ from pathlib import Path
 
 import pytest
 
-from crawler.platforms.rankiteo import (
-    DataBlockError,
-    PostLayoutError,
-    balanced_literal,
+from crawler.pages import UnknownPageError
+from crawler.pages.agg_rankiteo import (
     entity_source_ids,
-    parse_data_block,
     parse_key_values,
     parse_post,
     post_notices,
     state_notice_cites,
 )
 from crawler.textparse.dates import parse_dates
+from crawler.textparse.literal import DataBlockError, balanced_literal, parse_data_block
 
 FIXTURES = Path(__file__).parent / "fixtures" / "agg_rankiteo"
 REAL_TEXT = (
-    Path(__file__).parent / "fixtures" / "real" / "aggregators" / "rankiteo-mount-diablo-usd.txt"
+    Path(__file__).parent.parent
+    / "localportal"
+    / "data"
+    / "aggregators"
+    / "rankiteo-mount-diablo-usd.txt"
 )
 POST_URL = "https://blog.rankiteo.com/mdu002091825-mount-diablo-unified-school-district-breach-september-2020/"
 
 
 def notices_of(html_text: str, url: str = POST_URL):
-    return post_notices(parse_post(html_text, url), url, "agg_rankiteo")
+    return post_notices(parse_post(html_text, url), url)
 
 
 def real_text_page() -> str:
@@ -44,7 +46,6 @@ MOUNT_DIABLO_PAGES = {
 @pytest.mark.parametrize("layout", sorted(MOUNT_DIABLO_PAGES))
 def test_mount_diablo_post_gives_exact_values(layout):
     (notice,) = notices_of(MOUNT_DIABLO_PAGES[layout])
-    assert notice["source"] == "agg_rankiteo"
     assert notice["source_id"] == "mdu002091825"
     assert notice["url"] == POST_URL
     assert notice["entity_name"] == "Mount Diablo Unified School District"
@@ -129,7 +130,7 @@ def test_non_dict_literal_is_rejected():
 
 
 def test_page_without_data_blocks_is_a_layout_error():
-    with pytest.raises(PostLayoutError):
+    with pytest.raises(UnknownPageError):
         parse_post("<html><body><article><h1>About us</h1><p>Hello.</p></article></body></html>")
 
 

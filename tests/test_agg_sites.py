@@ -5,7 +5,8 @@ from xml.etree import ElementTree
 
 import pytest
 
-from crawler.platforms import csidb, rankiteo
+from crawler.pages import agg_csidb as csidb
+from crawler.pages import agg_rankiteo as rankiteo
 from crawler.spiders.agg_csidb import AggCsidbSpider
 from crawler.spiders.agg_rankiteo import AggRankiteoSpider
 from crawler.store.db import connect
@@ -57,7 +58,7 @@ def test_retold_posts_read_back_as_the_notices_they_retell():
     found = []
     for post in site.posts:
         page = site.handle(post.path, {}).body.decode()
-        found += rankiteo.post_notices(rankiteo.parse_post(page), "u", "agg_rankiteo")
+        found += rankiteo.post_notices(rankiteo.parse_post(page), "u")
     assert [(n["entity_name"], n["breach_dates"], n["reported_date"], n["cites"]) for n in found] == [
         ("Acme Widgets", ["3/2024"], "2024-04-01", ["ca_ag:sb24-600001"]),
         ("Pine Tree Credit Union", ["5/2024"], "2024-06-10",
@@ -82,7 +83,7 @@ def test_retold_csidb_prose_reads_back_in_both_phrasings(variant):
     site = build_csidb_site(retold=retold, defaults=False)
     incident = next(i for i in site.incidents.values() if i.name == notice["entity"])
     page = site.handle(f"/csidb/incidents/{incident.uuid}/", {}).body.decode()
-    item = csidb.incident_notice(csidb.parse_incident_page(page), incident.uuid, "u", "agg_csidb")
+    item = csidb.incident_notice(csidb.parse_incident_page(page), incident.uuid, "u")
     assert item["breach_dates"] == ["March 2, 2024"]
     assert item["discovered_date"] == "March 5, 2024"
     assert item["notification_dates"] == ["April 1, 2024"]

@@ -4,9 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from crawler.platforms import ca
+from crawler.pages import UnknownPageError
+from crawler.pages import ca_ag as ca
 
-REAL = Path(__file__).parent / "fixtures" / "real" / "ca"
+REAL = Path(__file__).parent.parent / "localportal" / "data" / "ca"
 FIXTURES = Path(__file__).parent / "fixtures" / "ca_ag"
 
 
@@ -16,7 +17,7 @@ def real(name: str) -> str:
 
 def test_real_tmobile_page_gives_three_notices_exactly():
     page = ca.parse_list_page(real("list-search-tmobile.html"))
-    assert page.status == "rows"
+    assert (page.empty, page.doubt) == (False, "")
     assert page.next_href is None  # one page of results: no pager
     got = [
         (r["source_id"], r["entity_name"], r["breach_dates"], r["reported_date"]) for r in page.rows
@@ -32,22 +33,20 @@ def test_real_tmobile_page_gives_three_notices_exactly():
 
 def test_real_no_result_page_is_empty_not_an_error():
     page = ca.parse_list_page(real("list-no-results.html"))
-    assert (page.status, page.rows, page.why) == ("empty", [], "")
+    assert (page.empty, page.rows, page.doubt) == (True, [], "")
 
 
 def test_page_with_the_table_removed_is_a_layout_change():
     html = real("list-search-tmobile.html")
     start, end = html.index("<table"), html.index("</table>") + len("</table>")
-    page = ca.parse_list_page(html[:start] + html[end:])
-    assert page.status == "layout_changed"
-    assert "view-empty" in page.why
+    with pytest.raises(UnknownPageError, match="view-empty"):
+        ca.parse_list_page(html[:start] + html[end:])
 
 
 def test_renamed_header_is_a_layout_change():
     html = real("list-search-tmobile.html").replace("Reported Date<span", "Date Posted<span")
-    page = ca.parse_list_page(html)
-    assert page.status == "layout_changed"
-    assert "reported date" in page.why
+    with pytest.raises(UnknownPageError, match="reported date"):
+        ca.parse_list_page(html)
 
 
 def test_extra_column_is_reported_but_rows_still_read():
@@ -55,8 +54,7 @@ def test_extra_column_is_reported_but_rows_still_read():
         "</tr>\n    </thead>", '<th class="x">Notice Type</th></tr>\n    </thead>'
     )
     page = ca.parse_list_page(html)
-    assert page.status == "layout_changed"
-    assert "notice type" in page.why
+    assert "notice type" in page.doubt
     assert len(page.rows) == 3
 
 
@@ -108,7 +106,8 @@ def test_detail_page_with_strong_labels_in_another_order():
 
 
 def test_detail_page_without_labels_is_none():
-    assert ca.parse_detail_page("<html><body><h1>Page not found</h1></body></html>") is None
+    with pytest.raises(UnknownPageError):
+        ca.parse_detail_page("<html><body><h1>Page not found</h1></body></html>")
 
 
 # --- The real CSV export -----------------------------------------------------------------------
@@ -132,7 +131,7 @@ def test_real_export_multi_date_cells(export_rows):
     counts = {}
     for row in export_rows:
         counts[len(row["breach_dates"])] = counts.get(len(row["breach_dates"]), 0) + 1
-    # The distribution measured on this file (PORTALS.md 1.2).
+    # The distribution measured on this file (localportal/data/README.md describes it).
     assert (counts[0], counts[1], counts[2], counts[21]) == (442, 2453, 1579, 1)
     eaze = next(r for r in export_rows if len(r["breach_dates"]) == 21)
     assert eaze["entity_name"] == "Eaze Technologies, Inc."
@@ -156,7 +155,7 @@ def test_real_export_embedded_quotes_and_invisible_characters(export_rows):
 
 
 def test_export_with_a_renamed_column_is_a_layout_change():
-    with pytest.raises(ca.CsvLayoutError, match="reported date"):
+    with pytest.raises(UnknownPageError, match="reported date"):
         ca.parse_export_csv(
             '"Organization Name","Date(s) of Breach","Posted"\r\n"A","","01/01/2020"\r\n'
         )
@@ -190,8 +189,8 @@ def _page_with_rows(count: int, pager: str = "") -> str:
 
 def test_a_full_page_without_any_pager_is_a_layout_change():
     page = ca.parse_list_page(_page_with_rows(50))
-    assert (page.status, len(page.rows)) == ("layout_changed", 50)
-    assert "no pager" in page.why
+    assert len(page.rows) == 50
+    assert "no pager" in page.doubt
 
 
 def test_drupal_core_pager_markup_is_followed():
@@ -200,13 +199,13 @@ def test_drupal_core_pager_markup_is_followed():
         '<li class="pager-next"><a href="/privacy/databreach/list?page=1">next ›</a></li></ul></div>'
     )
     page = ca.parse_list_page(_page_with_rows(50, pager))
-    assert (page.status, page.next_href) == ("rows", "/privacy/databreach/list?page=1")
+    assert (page.doubt, page.next_href) == ("", "/privacy/databreach/list?page=1")
 
 
 def test_the_last_page_of_a_pager_is_not_a_layout_change():
     pager = '<ul class="pagination"><li class="prev"><a href="?page=0">‹</a></li><li class="active"><span>2</span></li></ul>'
     page = ca.parse_list_page(_page_with_rows(50, pager))
-    assert (page.status, page.next_href) == ("rows", None)
+    assert (page.doubt, page.next_href) == ("", None)
 
 
 def test_only_site_wide_reports_are_excluded_from_notice_links():

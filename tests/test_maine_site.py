@@ -3,7 +3,8 @@
 import re
 from urllib.parse import unquote
 
-from crawler.platforms import maine
+from crawler.pages import me_ag as maine
+from crawler.pages.me_ag_archive import ARCHIVES_PATH
 from localportal.me import FORM_WORKBOOK, LOG_WORKBOOK, demo_site
 
 
@@ -29,7 +30,7 @@ def test_uuids_are_stable_across_builds():
 
 def test_archives_page_links_the_real_workbooks():
     site = demo_site(count=1)
-    html = site.handle(maine.ARCHIVES_PATH, {}).body.decode()
+    html = site.handle(ARCHIVES_PATH, {}).body.decode()
     hrefs = [unquote(h) for h in re.findall(r'href="([^"]+\.xlsx)"', html)]
     assert len(hrefs) == 2
     served = {site.handle(h, {}).body for h in hrefs}

@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 
 from crawler.items import BreachNotice
-from crawler.platforms import maine
+from crawler.pages import UnknownPageError
+from crawler.pages import me_ag_archive as maine
 from pipelines.clean import CleanPipeline
 
-REAL = Path(__file__).parent / "fixtures" / "real" / "me"
+REAL = Path(__file__).parent.parent / "localportal" / "data" / "me"
 FORM = REAL / "archive-2018-12-06--2020-09-14.xlsx"
 LOG = REAL / "archive-2010-08-01--2018-12-05.xlsx"
 
@@ -40,7 +41,7 @@ def find(rows, entity: str, reported: str) -> dict:
 
 
 def test_every_row_is_read(form_rows, log_rows):
-    # 985 form rows (PORTALS.md 2.5); the log's 2,070 notices (its blank rows are skipped).
+    # 985 form rows (localportal/data/README.md); the log's 2,070 notices (its blank rows are skipped).
     assert len(form_rows) == 985
     assert len(log_rows) == 2070
     assert all(r.fields["entity_name"] for r in form_rows)
@@ -216,5 +217,5 @@ def test_a_workbook_with_other_headers_is_a_layout_change(tmp_path):
     book.active.append(["Acme", "2020-01-01"])
     path = tmp_path / "other.xlsx"
     book.save(path)
-    with pytest.raises(maine.LayoutChangedError):
+    with pytest.raises(UnknownPageError):
         maine.parse_workbook(path.read_bytes())

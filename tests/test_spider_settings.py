@@ -1,5 +1,7 @@
 """Live manners by default, full speed on a loopback copy, and oag.ca.gov's TLS needs."""
 
+import importlib.util
+
 import pytest
 from OpenSSL import SSL
 from scrapy.core.downloader.contextfactory import _load_context_factory_from_settings
@@ -7,7 +9,10 @@ from scrapy.crawler import Crawler
 from scrapy.spiderloader import SpiderLoader
 from scrapy.utils.project import get_project_settings
 
-SPIDERS = ["ca_ag", "me_ag", "me_ag_archive", "agg_rankiteo", "agg_csidb"]
+from crawler import sources
+
+# The registry is the spider classes themselves (crawler/sources.py).
+SPIDERS = sources.names()
 
 
 def crawler_for(name: str, **args) -> Crawler:
@@ -21,6 +26,38 @@ def crawler_for(name: str, **args) -> Crawler:
 
 def test_every_spider_is_registered_under_its_file_name():
     assert sorted(SpiderLoader.from_settings(get_project_settings()).list()) == sorted(SPIDERS)
+    assert {"ca_ag", "me_ag", "me_ag_archive", "agg_rankiteo", "agg_csidb"} <= set(SPIDERS)
+    for source in sources.all_sources():
+        assert source.spider_class.__module__ == f"crawler.spiders.{source.name}"
+        # Its page reader is named after it (crawler/pages/<spider>.py).
+        assert importlib.util.find_spec(f"crawler.pages.{source.name}") is not None
+
+
+@pytest.mark.parametrize("name", SPIDERS)
+def test_every_source_declares_what_it_is(name):
+    source = sources.source_info(name)
+    assert source.kind in ("state", "aggregator")
+    if source.kind == "state":
+        assert len(source.jurisdiction or "") == 2
+        assert source.jurisdiction.isupper()
+    else:
+        assert source.jurisdiction is None
+    assert source.modes
+    assert set(source.modes) <= {"nightly", "backfill"}
+    assert source.live_base_url.startswith("https://")
+    assert sources.kind_of(name) == source.kind
+    assert sources.jurisdiction_of(name) == source.jurisdiction
+
+
+def test_the_registry_knows_what_each_source_is():
+    assert sources.jurisdiction_of("ca_ag") == "CA"
+    assert sources.jurisdiction_of("me_ag_archive") == "ME"
+    assert sources.kind_of("agg_rankiteo") == "aggregator"
+    assert sources.jurisdiction_of("agg_csidb") is None
+    assert [s.name for s in sources.nightly_sources()][:2] == ["ca_ag", "me_ag"]
+    assert "me_ag_archive" not in [s.name for s in sources.nightly_sources()]
+    with pytest.raises(sources.UnknownSourceError, match="known: "):
+        sources.source_info("nosuch")
 
 
 @pytest.mark.parametrize("name", SPIDERS)
@@ -67,3 +104,6 @@ def test_ca_tls_offers_the_one_cipher_and_allows_legacy_renegotiation():
 def test_an_unknown_mode_is_refused():
     with pytest.raises(ValueError, match="mode"):
         crawler_for("ca_ag", mode="weekly")
+    with pytest.raises(ValueError, match="supports mode backfill"):
+        crawler_for("me_ag_archive", mode="nightly")
+    assert crawler_for("me_ag_archive").spider.mode == "backfill"

@@ -140,7 +140,7 @@ class Command(ScrapyCommand):
         if len(args) != 1:
             raise UsageError("give exactly one source")
         try:
-            source = sources.get(args[0])
+            source = sources.source_info(args[0])
         except sources.UnknownSourceError as error:
             raise UsageError(str(error)) from None
         if not source.backfill:

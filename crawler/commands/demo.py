@@ -1,7 +1,7 @@
 """`scrapy demo`: serve the bundled copy of the portals on 127.0.0.1 and crawl it for real.
 
 Everything is offline: the portal pages are rendered from the real data bundled under
-tests/fixtures/real, the spiders are the production spiders pointed at the local copy with
+localportal/data (served on 127.0.0.1:8000 when free), the spiders are the production spiders pointed at the local copy with
 `base_url`, and the notices land in the real database (BREACH_DB_PATH, data/breaches.db).
 """
 
@@ -12,8 +12,8 @@ from pathlib import Path
 
 from scrapy.commands import ScrapyCommand
 
-from crawler.platforms.base import is_loopback
 from crawler.runner import exit_code, run_ids_of, run_jobs, run_rows, summary_table
+from crawler.spiders.base import is_loopback
 
 
 def live_runs(db_path) -> int:
@@ -39,7 +39,7 @@ class Command(ScrapyCommand):
 
     def run(self, args, opts) -> None:
         # Imported here, not at module level: Scrapy imports every command at start-up.
-        from localportal.demo import SITE_PREFIXES, demo_sites_and_jobs
+        from localportal.demo import DEMO_PORT, SITE_PREFIXES, demo_sites_and_jobs
         from localportal.server import PortalServer
 
         db_path = self.settings.get("BREACH_DB_PATH")
@@ -51,7 +51,12 @@ class Command(ScrapyCommand):
             self.exitcode = 2
             return
         sites, jobs = demo_sites_and_jobs()
-        with PortalServer(sites) as server:
+        try:
+            server = PortalServer(sites, port=DEMO_PORT)
+        except OSError:  # taken (e.g. by `python -m localportal.serve`): any free port
+            server = PortalServer(sites)
+            print(f"Port {DEMO_PORT} is taken: serving on another port.")
+        with server:
             print(f"Serving the demo portal at {server.root}")
             for job in jobs:
                 job.args["base_url"] = server.base_url(SITE_PREFIXES[job.spider])

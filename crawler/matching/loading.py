@@ -9,6 +9,7 @@ from collections.abc import Iterable
 
 import sqlite_utils
 
+from crawler import sources
 from crawler.textparse.dates import PartialDate, breach_bounds
 
 DEFAULT_SEEN_AT = "2026-01-01T00:00:00+00:00"
@@ -34,7 +35,7 @@ def notice_row(notice_id: str, entity_name: str | None, **fields) -> dict:
         "id": notice_id,
         "source": source,
         "source_id": source_id,
-        "source_kind": "aggregator" if source.startswith("agg_") else "state",
+        "source_kind": sources.kind_of(source),
         "entity_name": entity_name,
         "breach_dates": json.dumps(breach_dates),
         "breach_start": start,

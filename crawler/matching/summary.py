@@ -8,7 +8,9 @@ come from them and `date_flags` says so. `date_flags` is NULL for an incident wi
 
 import hashlib
 import json
+from functools import cache
 
+from crawler import sources
 from crawler.matching.clustering import Group
 from crawler.matching.rules import NoticeFacts
 from crawler.textparse.dates import PRECISION_RANK
@@ -29,11 +31,18 @@ def incident_id_for(founder_notice_id: str) -> str:
 
 
 def _state_of_source(facts: NoticeFacts) -> str | None:
-    # State portals are named "<state>_ag" (and "<state>_ag_archive"): the state is the prefix.
-    prefix = facts.source.split("_", 1)[0]
-    if facts.source_kind == "state" and len(prefix) == 2 and prefix.isalpha():
-        return prefix.upper()
-    return None
+    """The state a state portal's notice was filed in, as its spider declares it."""
+    return _jurisdiction(facts.source) if facts.source_kind == "state" else None
+
+
+@cache
+def _jurisdiction(source: str) -> str | None:
+    # The spider class is the only registry (crawler/sources.py); a source that no longer
+    # exists (notices kept from a retired spider) has no state to give.
+    try:
+        return sources.jurisdiction_of(source)
+    except sources.UnknownSourceError:
+        return None
 
 
 def _bounds(dated: list[NoticeFacts]) -> tuple[str | None, str | None, str | None]:

@@ -7,12 +7,12 @@
   never logs in and never requests them, so it crawls only from given URLs.
 - ID: the incident UUID.
 - Dates, counts and the regulator come from the Description's prose
-  (crawler/platforms/csidb.py), each kept in `raw["extracted"]` with its sentence and
+  (crawler/textparse/prose.py), each kept in `raw["extracted"]` with its sentence and
   flagged `from_prose:<field>`.
 - Reported date: none is published. Only a date the prose says the notice was submitted to
   a regulator on is used; otherwise the notice carries `no_reported_date_at_source`.
-- Terms and robots.txt not checked live (AGGREGATORS.md 6); the research note advises
-  against bulk crawling, hence a seed list and a slow rate.
+- Terms and robots.txt were not checked live; bulk crawling of a small research site is
+  not appropriate, hence a seed list and a slow rate.
 
 Arguments: `-a urls=<url or path>,<url or path>` (incident or organisation pages; default:
 SEEDS). Modes: nightly fetches seeded pages and incident pages not stored yet; backfill
@@ -24,11 +24,12 @@ from urllib.parse import urlsplit
 
 import scrapy
 
-from crawler.platforms import csidb
-from crawler.platforms.base import BreachSpider
+from crawler.pages import UnknownPageError
+from crawler.pages import agg_csidb as csidb
+from crawler.spiders.base import BreachSpider
 
-# Incidents known to retell state notices (AGGREGATORS.md 4: Danbury, Victor Valley,
-# Centinela Valley).
+# Incidents known to retell state notices (Danbury Public Schools, Victor Valley, Centinela
+# Valley; the Danbury page's text is localportal/data/aggregators/).
 SEEDS = (
     "https://www.csidb.net/csidb/incidents/caae3513-841b-4455-83fc-045fe2c50e16/",
     "https://www.csidb.net/csidb/incidents/165ebfa9-b539-4405-963e-5d5ac34ac413/",
@@ -42,14 +43,14 @@ MAX_REDIRECTS = 3
 
 class AggCsidbSpider(BreachSpider):
     name = "agg_csidb"
+    run_order = 50
+    jurisdiction = None
     source_kind = "aggregator"
+    modes = ("nightly", "backfill")
     live_base_url = "https://www.csidb.net"
     live_aliases = ("csidb.net",)
-    custom_settings = {  # noqa: RUF012 (Scrapy reads this class attribute)
-        # Terms unknown and the site is small: one page every 10 s is enough for a seed list.
-        "DOWNLOAD_DELAY": 10,
-        "CONCURRENT_REQUESTS_PER_DOMAIN": 1,
-    }
+    # Terms unknown and the site is small: one page every 10 s is enough for a seed list.
+    live_crawl_delay = 10
 
     def __init__(self, *args, urls: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -131,13 +132,14 @@ class AggCsidbSpider(BreachSpider):
         if response.status in REDIRECT_STATUSES:
             yield from self.follow_redirect(response)
             return
-        incident = csidb.parse_incident_page(response.text)
-        if incident is None or not incident.name:
-            self.layout_changed(response, 'no "Cyber Incident Victim:" heading with a name')
+        try:
+            incident = csidb.parse_incident_page(response.text)
+        except UnknownPageError as error:
+            self.layout_changed(response, str(error))
             return
         if not incident.description:
             self.count("no_description")
-        notice = csidb.incident_notice(incident, uuid, self.canonical(response.url), self.name)
+        notice = self.notice(**csidb.incident_notice(incident, uuid, self.canonical(response.url)))
         for flag in notice["flags"]:
             if flag.startswith("from_prose:"):
                 self.count(f"extracted/{flag.split(':', 1)[1]}")

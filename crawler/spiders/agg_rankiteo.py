@@ -3,14 +3,14 @@
 - Format: a Ghost blog. `/sitemap.xml` is a sitemap index; `sitemap-posts.xml` lists every
   post (~18,300 in March 2026) with `<lastmod>`. Post slugs are
   `<id>-<company>-<type>-<month>-<year>`; the page carries the facts in two text blocks
-  (crawler/platforms/rankiteo.py) and often the exact CA AG report URL as `Source:`.
+  (crawler/pages/agg_rankiteo.py) and often the exact CA AG report URL as `Source:`.
 - ID: the post id (block A "id", also the slug prefix); a multi-victim post gives one notice
   per victim, `<post id>.<victim slug>`.
 - Reported date: block B `date_publicly_disclosed` (for CA-derived posts, the AG's reported
   date). Breach date: block A `date`, month precision (`9/2020`).
 - Non-incident posts (Vulnerability, News) are skipped: by the slug's type word before any
   request where it shows, else by block A `type`; both counted.
-- Commercial, machine-written site; robots.txt and terms not checked live (AGGREGATORS.md 6).
+- Commercial, machine-written site; robots.txt and terms were not checked live.
 
 Modes: nightly fetches posts whose `<lastmod>` is newer than the start of this spider's last
 `ok` run (or `-a since=YYYY-MM-DD`); backfill fetches every post.
@@ -22,8 +22,9 @@ from urllib.parse import urlsplit
 
 from scrapy.spiders import SitemapSpider
 
-from crawler.platforms import rankiteo
-from crawler.platforms.base import BreachSpider
+from crawler.pages import UnknownPageError
+from crawler.pages import agg_rankiteo as rankiteo
+from crawler.spiders.base import BreachSpider, SpiderArgumentError
 
 POST_URL = r"/[a-z]+\d+-[^/]+/?$"
 # The type word sits just before `<month>-<year>` at the end of a slug.
@@ -44,18 +45,25 @@ def _as_utc(text: str) -> datetime | None:
 
 class AggRankiteoSpider(BreachSpider, SitemapSpider):
     name = "agg_rankiteo"
+    run_order = 40
+    jurisdiction = None
     source_kind = "aggregator"
+    modes = ("nightly", "backfill")
     live_base_url = "https://blog.rankiteo.com"
+    # A commercial site with no published Crawl-delay: one request every 5 s (a full
+    # backfill of ~18k posts takes about a day, which is fine for a once-off).
+    live_crawl_delay = 5
     sitemap_follow = [r"/sitemap-posts[^/]*\.xml$"]  # noqa: RUF012 (SitemapSpider reads it)
     sitemap_rules = [(POST_URL, "parse_post")]  # noqa: RUF012
-    custom_settings = {  # noqa: RUF012 (Scrapy reads this class attribute)
-        # A commercial site with no published Crawl-delay: one request every 5 s (a full
-        # backfill of ~18k posts takes about a day, which is fine for a once-off).
-        "DOWNLOAD_DELAY": 5,
-        "CONCURRENT_REQUESTS_PER_DOMAIN": 1,
-    }
+
+    @classmethod
+    def check_arguments(cls, since: str | None = None, **kwargs) -> None:
+        super().check_arguments(**kwargs)
+        if since is not None and _as_utc(since) is None:
+            raise SpiderArgumentError(f"since must be YYYY-MM-DD, not {since!r}")
 
     def __init__(self, *args, since: str | None = None, **kwargs):
+        self.check_arguments(since=since)
         super().__init__(*args, **kwargs)
         self.since = since
         self._floor: datetime | None = None
@@ -80,7 +88,7 @@ class AggRankiteoSpider(BreachSpider, SitemapSpider):
         if self.since:
             floor = _as_utc(self.since)
             if floor is None:
-                raise ValueError(f"since must be YYYY-MM-DD, not {self.since!r}")
+                raise SpiderArgumentError(f"since must be YYYY-MM-DD, not {self.since!r}")
             return floor
         started = self.last_ok_run_started()
         return _as_utc(started) if started else None
@@ -117,11 +125,24 @@ class AggRankiteoSpider(BreachSpider, SitemapSpider):
         # nothing; here an empty or foreign sitemap is a layout change, never zero results.
         self._entries, self._sitemap_type = 0, None
         requests = list(super()._parse_sitemap(response))
+        if cut := self._cut_short(response):
+            # The posts after the cut are unknown this run: the run is an error, so the
+            # next nightly's lastmod floor stays at the last complete run.
+            self.list_incomplete(response, cut)
         if self._entries == 0:
             self.layout_changed(response, "no sitemap entries (not a sitemap, or empty)")
         elif self._sitemap_type == "sitemapindex" and not requests:
             self.layout_changed(response, "the sitemap index lists no posts sitemap")
         return requests
+
+    def _cut_short(self, response) -> str | None:
+        """Why a sitemap is not whole, if it is not (partial response, or no closing tag)."""
+        if "partial" in response.flags:
+            return f"sitemap {self.canonical(response.url)} arrived cut short (partial response)"
+        body = self._get_sitemap_body(response) or b""
+        if b"<" in body and not re.search(rb"</(?:urlset|sitemapindex)>\s*$", body):
+            return f"sitemap {self.canonical(response.url)} ends before its closing tag"
+        return None
 
     def parse_post(self, response):
         """A post: one notice per affected entity, or nothing for a non-incident post.
@@ -141,14 +162,14 @@ class AggRankiteoSpider(BreachSpider, SitemapSpider):
                 {"url": url, "why": str(error)}
             )
             return
-        except rankiteo.PostLayoutError as error:
+        except UnknownPageError as error:
             self.layout_changed(response, str(error))
             return
         if not post.is_incident:
             self.count("skipped_non_incident")
             self.count(f"skipped_type/{post.post_type.casefold() or 'none'}")
             return
-        notices = rankiteo.post_notices(post, url, self.name)
+        notices = [self.notice(**fields) for fields in rankiteo.post_notices(post, url)]
         if not notices:
             self.logger.warning("Incident post %s names no affected entity", url)
             self.count("no_affected_entity")

@@ -22,9 +22,10 @@ from collections import Counter
 import scrapy
 
 from crawler.items import BreachNotice
-from crawler.platforms import ca
-from crawler.platforms.base import BreachSpider
-from crawler.textparse.dates import parse_date
+from crawler.pages import UnknownPageError
+from crawler.pages import ca_ag as ca
+from crawler.spiders.base import BreachSpider, add_flag
+from crawler.textparse.decoding import misdecoded
 
 LIST_PATH = "/privacy/databreach/list"
 EXPORT_PATH = "/privacy/databreach/list-export"
@@ -34,7 +35,10 @@ EXAMPLES = 20
 
 class CaAgSpider(BreachSpider):
     name = "ca_ag"
+    run_order = 10
+    jurisdiction = "CA"
     source_kind = "state"
+    modes = ("nightly", "backfill")
     live_base_url = "https://oag.ca.gov"
     live_aliases = ("www.oag.ca.gov",)
     live_crawl_delay = 10  # robots.txt Crawl-delay for all agents
@@ -47,6 +51,7 @@ class CaAgSpider(BreachSpider):
         super().__init__(*args, **kwargs)
         self.list_keys: Counter = Counter()  # (name, reported) of every list row seen
         self.list_complete = False
+        self.list_pages_read: set[tuple] = set()  # (path, other query, page index)
         self.export_rows: list[dict] | None = None
         self.stop_at_stored_page = self.mode == "nightly"  # decided again in start()
 
@@ -70,20 +75,29 @@ class CaAgSpider(BreachSpider):
         @returns items 1
         @scrapes source_id entity_name reported_date
         """
-        result = ca.parse_list_page(response.text)
-        if result.status == "layout_changed":
-            self.layout_changed(response, result.why)
-        if result.status == "empty":
+        self.list_pages_read.add(ca.list_page_key(response.url))
+        try:
+            result = ca.parse_list_page(response.text)
+        except UnknownPageError as error:
+            self.layout_changed(response, str(error))
+            return
+        if result.doubt:
+            self.layout_changed(response, result.doubt)
+        if result.empty:
             self.logger.info("No notices on %s (view-empty)", response.url)
-        current = ca.active_page_number(response.text)
-        if current is not None and current != page + 1:
-            self.logger.warning("Asked for page %d, pager says %d", page + 1, current)
+        cut = self._cut_short(response, result, page)
+        rows = result.rows
+        if cut and rows and ("partial" in response.flags or not result.footer):
+            # The last row may itself be cut (a name or date half sent): it waits for the
+            # next nightly, which re-reads the whole list after this incomplete run.
+            self.run_details.setdefault("rows_withheld", []).append(rows[-1]["source_id"])
+            rows = rows[:-1]
 
-        self.listed(len(result.rows))
+        self.listed(len(rows))
         stored = self.stored_notices()
-        page_ids = [row["source_id"] for row in result.rows if row["source_id"]]
-        for row in result.rows:
-            self.list_keys[self._key(row)] += 1
+        page_ids = [row["source_id"] for row in rows if row["source_id"]]
+        for row in rows:
+            self.list_keys[ca.row_key(row)] += 1
             item = self._item(row, response)
             known = stored.get(row["source_id"])
             if row["source_id"] and (known is None or "detail_missing" in known["flags"]):
@@ -99,22 +113,57 @@ class CaAgSpider(BreachSpider):
             else:
                 yield self._list_only(item, known)
 
+        next_url = self.resolve(response, result.next_href) if result.next_href else None
+        if self._pager_broken(response, page, next_url):
+            return
         all_stored = bool(page_ids) and all(sid in stored for sid in page_ids)
-        if result.next_href and not (self.stop_at_stored_page and all_stored):
-            yield scrapy.Request(
-                self.resolve(response, result.next_href),
-                callback=self.parse,
-                cb_kwargs={"page": page + 1},
-            )
-        elif result.status != "layout_changed":
-            if all_stored and result.next_href:
+        if next_url and not (self.stop_at_stored_page and all_stored and not cut):
+            yield scrapy.Request(next_url, callback=self.parse, cb_kwargs={"page": page + 1})
+        elif not result.doubt and not cut:
+            if all_stored and next_url:
                 self.logger.info("Page %d holds only stored notices: nightly stops here", page + 1)
-            self.list_complete = not result.next_href
+            self.list_complete = not next_url
             self._check_completeness()
 
+    def _cut_short(self, response, result: ca.ListPage, page: int) -> str | None:
+        """Why this list page is not a whole page, if it is not (never the end of the list)."""
+        number = page + 1
+        if "partial" in response.flags:
+            why = f"list page {number} arrived cut short (partial response)"
+        elif result.rows and not result.footer:
+            why = f"list page {number} ends without the page footer (cut short)"
+        elif result.next_href and len(result.rows) < ca.PAGE_SIZE:
+            why = (
+                f"list page {number} has {len(result.rows)} rows, fewer than a full page of "
+                f"{ca.PAGE_SIZE}, but its pager says more pages follow"
+            )
+        elif page > 0 and not result.empty and not result.pager:
+            why = f"list page {number} has no pager, though the list's pager led to it"
+        else:
+            return None
+        self.list_incomplete(response, why)
+        self._completeness_not_checked(why)
+        return why
+
+    def _pager_broken(self, response, page: int, next_url: str | None) -> bool:
+        """A pager that does not advance is a layout error: the list is not followed on."""
+        current = ca.active_page_number(response.text)
+        if current is not None and current != page + 1:
+            why = f"asked for list page {page + 1}, the pager says it is page {current}"
+        elif next_url and ca.list_page_key(next_url) in self.list_pages_read:
+            why = f"the pager's next link on list page {page + 1} leads to a page already read"
+        else:
+            return False
+        self.layout_changed(response, why)
+        self._completeness_not_checked(why)
+        return True
+
+    def _completeness_not_checked(self, why: str) -> None:
+        if self.mode == "backfill":
+            self.run_details["completeness"] = {"checked": False, "why": why}
+
     def _item(self, row: dict, response) -> BreachNotice:
-        return BreachNotice(
-            source=self.name,
+        item = self.notice(
             source_id=row["source_id"],
             url=self.canonical(row["href"]) if row["href"] else self.canonical(response.url),
             entity_name=row["entity_name"],
@@ -122,6 +171,16 @@ class CaAgSpider(BreachSpider):
             reported_date=row["reported_date"],
             raw=row["raw"],
         )
+        # The list writes MM/DD/YYYY; anything else (a date cut to "04/02/20") is not read as
+        # a date at all: the text stays in raw, and the field is flagged, never guessed.
+        if not ca.is_list_date(row["reported_date"]):
+            del item["reported_date"]
+            add_flag(item, "unparsed:reported_date")
+        dates = [d for d in row["breach_dates"] if ca.is_list_date(d)]
+        if dates != row["breach_dates"]:
+            item["breach_dates"] = dates
+            add_flag(item, "unparsed:breach_dates")
+        return item
 
     @staticmethod
     def _list_only(item: BreachNotice, known: dict | None) -> BreachNotice:
@@ -132,17 +191,22 @@ class CaAgSpider(BreachSpider):
         """
         if item["breach_dates"] in ([], ["n/a"]):
             del item["breach_dates"]
+        if known and misdecoded(item.get("entity_name")):
+            # A list page in the wrong encoding: the stored name (from a detail page or an
+            # earlier list) is kept rather than replaced by a mangled one.
+            del item["entity_name"]
         detail_flags = [f for f in (known or {}).get("flags", []) if f == "detail_dates_differ"]
-        if detail_flags:
-            item["flags"] = detail_flags
+        for flag in detail_flags:
+            add_flag(item, flag)
         return item
 
     def parse_detail(self, response, item: BreachNotice):
         """A notice's own page: the sample notice link(s) and the long-form breach dates."""
-        detail = ca.parse_detail_page(response.text)
-        if detail is None:
-            self.layout_changed(response, "detail page without any known label")
-            item["flags"] = ["detail_missing"]
+        try:
+            detail = ca.parse_detail_page(response.text)
+        except UnknownPageError as error:
+            self.layout_changed(response, str(error))
+            add_flag(item, "detail_missing")
             yield item
             return
         item["url"] = self.canonical(response.url)
@@ -157,29 +221,43 @@ class CaAgSpider(BreachSpider):
         }
         if not item["breach_dates"] or item["breach_dates"] == ["n/a"]:
             item["breach_dates"] = detail.get("breach_dates") or item["breach_dates"]
-        elif self._dates_differ(item["breach_dates"], detail.get("breach_dates") or []):
-            item["flags"] = ["detail_dates_differ"]
+        elif ca.dates_differ(item["breach_dates"], detail.get("breach_dates") or []):
+            add_flag(item, "detail_dates_differ")
+        # The same notice's name from the better-decoded of its two pages.
+        detail_name = detail.get("entity_name")
+        if misdecoded(item.get("entity_name")) and detail_name and not misdecoded(detail_name):
+            item["entity_name"] = detail_name
         yield item
-
-    @staticmethod
-    def _dates_differ(list_dates: list[str], detail_dates: list[str]) -> bool:
-        def isos(texts):
-            return {d.value.iso for d in map(parse_date, texts) if d.value}
-
-        return bool(detail_dates) and isos(list_dates) != isos(detail_dates)
 
     def detail_failed(self, failure):
         """Store what the list said; the next nightly fetches the detail page again."""
         item = failure.request.cb_kwargs["item"]
         self.logger.error("Detail page failed for %s: %s", item["source_id"], failure.value)
-        item["flags"] = ["detail_missing"]
+        add_flag(item, "detail_missing")
         return item
+
+    def expected_notices(self, response) -> int | None:
+        """How many notices CA has, from a list page's pager (for backfill progress): at most
+        (last page + 1) x 50 from the "last »" link; exactly, once the last page is read."""
+        if LIST_PATH not in response.url or not hasattr(response, "text"):
+            return None
+        last = ca.last_page_index(response.text)
+        if last is not None:
+            return (last + 1) * ca.PAGE_SIZE
+        current = ca.active_page_number(response.text)  # the last page has no "last »" link
+        if current is None:
+            return None
+        try:
+            rows = ca.parse_list_page(response.text).rows
+        except UnknownPageError:
+            return None
+        return (current - 1) * ca.PAGE_SIZE + len(rows)
 
     # --- Backfill: is the list complete? ------------------------------------------------------
     def parse_export(self, response):
         try:
             self.export_rows = ca.parse_export_csv(response.text)
-        except ca.CsvLayoutError as error:
+        except UnknownPageError as error:
             self.layout_changed(response, str(error))
             return
         self.logger.info("CSV export: %d rows", len(self.export_rows))
@@ -199,34 +277,18 @@ class CaAgSpider(BreachSpider):
                 "why": "resumed backfill: pages read before the stop were not re-read",
             }
 
-    @staticmethod
-    def _key(row: dict) -> tuple:
-        name = (row.get("entity_name") or "").casefold()
-        reported = parse_date(row.get("reported_date")).value
-        return name, reported.iso if reported else row.get("reported_date")
-
     def _check_completeness(self) -> None:
         """Report notices in the list but not the CSV export, and the other way round."""
         if self.mode != "backfill" or self._resumed():
             return
         if not self.list_complete or self.export_rows is None:
             return
-        export_keys = Counter(self._key(row) for row in self.export_rows)
-        only_export = export_keys - self.list_keys
-        only_list = self.list_keys - export_keys
-        report = {
-            "checked": True,
-            "list_rows": sum(self.list_keys.values()),
-            "export_rows": len(self.export_rows),
-            "only_in_export": sum(only_export.values()),
-            "only_in_list": sum(only_list.values()),
-            "examples_only_in_export": [list(k) for k in sorted(only_export)[:EXAMPLES]],
-            "examples_only_in_list": [list(k) for k in sorted(only_list)[:EXAMPLES]],
-        }
+        report = ca.completeness(self.list_keys, self.export_rows, EXAMPLES)
         self.run_details["completeness"] = report
         self.crawler.stats.set_value("breach/ca_ag/only_in_export", report["only_in_export"])
         self.crawler.stats.set_value("breach/ca_ag/only_in_list", report["only_in_list"])
-        log = self.logger.warning if only_export or only_list else self.logger.info
+        differ = report["only_in_export"] or report["only_in_list"]
+        log = self.logger.warning if differ else self.logger.info
         log(
             "Completeness: %d list rows, %d CSV rows; %d only in the CSV, %d only in the list",
             report["list_rows"], report["export_rows"],

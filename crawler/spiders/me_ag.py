@@ -7,9 +7,9 @@ https://www.maine.gov/agviewer/content/ag/985235c7-cb95-4be2-8792-a1252b4f8318/l
   `<uuid>.shtml`; 404 since 2026, kept for copies and in case it returns).
 - ID: the UUID of the detail page (old and new viewer UUIDs differ for the same notice).
 - Reported date: the list's "Date Reported", the day the filing reached the AG (filings were
-  published automatically, PORTALS.md 2.1).
+  published automatically).
 - Detail page: about 25 labelled fields in four `<h2>` sections, read by label within their
-  section (crawler/platforms/maine.py). The filer's contact ("Submitted By") is never stored.
+  section (crawler/pages/me_ag.py). The filer's contact ("Submitted By") is never stored.
 - Offline: since 12 Jun 2026 the list 302-redirects to a notice ("The public-facing database
   will remain offline") and detail pages answer 403. That is recorded as the run's source
   status `offline` (exit code 2), and the run changes nothing stored.
@@ -24,9 +24,10 @@ stored notices missing from a complete, healthy list as removed at source.
 import scrapy
 from scrapy.exceptions import CloseSpider
 
-from crawler.items import BreachNotice
-from crawler.platforms import maine
-from crawler.platforms.base import BreachSpider
+from crawler.pages import UnknownPageError
+from crawler.pages import me_ag as maine
+from crawler.spiders.base import BreachSpider, SpiderArgumentError
+from crawler.textparse.decoding import misdecoded
 
 VIEWERS = ("new", "old")
 # Shown in logs and run details: enough examples to act on.
@@ -37,16 +38,34 @@ MAX_REMOVED_AT_ONCE = 10
 MAX_REMOVED_SHARE = 0.05
 
 
+def _cut_short(response) -> str | None:
+    """Why the one list page is not whole, if it is not: Scrapy flags a body that ended
+    without its announced length `partial`; a whole page closes its table."""
+    if "partial" in response.flags:
+        return "the list page arrived cut short (partial response)"
+    if "</table>" not in response.text.lower():
+        return "the list page ends inside its table (cut short)"
+    return None
+
+
 class MeAgSpider(BreachSpider):
     name = "me_ag"
+    run_order = 20
+    jurisdiction = "ME"
     source_kind = "state"
+    modes = ("nightly", "backfill")
     live_base_url = "https://www.maine.gov"
     live_aliases = ("maine.gov", "apps.web.maine.gov")
 
+    @classmethod
+    def check_arguments(cls, viewer: str | None = None, **kwargs) -> None:
+        super().check_arguments(**kwargs)
+        if viewer is not None and viewer not in VIEWERS:
+            raise SpiderArgumentError(f"viewer must be one of {VIEWERS}, not {viewer!r}")
+
     def __init__(self, *args, viewer: str = "new", **kwargs):
+        self.check_arguments(viewer=viewer)
         super().__init__(*args, **kwargs)
-        if viewer not in VIEWERS:
-            raise ValueError(f"viewer must be one of {VIEWERS}, not {viewer!r}")
         self.viewer = viewer
         self.offline = False
         self.unknown_labels: dict[str, int] = {}
@@ -68,7 +87,7 @@ class MeAgSpider(BreachSpider):
         self._check_online(response, "list")
         try:
             page = maine.parse_list(response.text)
-        except maine.LayoutChangedError as error:
+        except UnknownPageError as error:
             self.layout_changed(response, str(error))
             return
         if not page.rows:
@@ -83,7 +102,12 @@ class MeAgSpider(BreachSpider):
             "detail_requests": len(to_fetch),
             "unreadable_rows": len(page.problems),
         }
-        if page.problems:
+        cut = _cut_short(response)
+        if cut:
+            # Rows after the cut are missing, not removed: nothing is marked, the run is an
+            # error, and the notices that were read are stored.
+            self.list_incomplete(response, cut)
+        elif page.problems:
             self.logger.error("%d list rows unreadable, e.g. %s", len(page.problems),
                               page.problems[:3])  # fmt: skip
             self.run_details["list"]["unreadable_examples"] = page.problems[:EXAMPLES]
@@ -139,11 +163,7 @@ class MeAgSpider(BreachSpider):
     def parse_detail(self, response, row: maine.ListRow):
         """One notice's page, read by label within each section."""
         self._check_online(response, "detail page")
-        detail = maine.parse_detail(
-            response.text, urljoin=lambda href: self._live_url(self.resolve(response, href))
-        )
-        item = BreachNotice(
-            source=self.name,
+        item = self.notice(
             source_id=row.source_id,
             url=self._live_url(response.url),
             entity_name=row.entity_name,
@@ -151,12 +171,19 @@ class MeAgSpider(BreachSpider):
             residents_state="ME",
             raw={"Date Reported": row.reported_date, "Organization Name (list)": row.entity_name},
         )
-        if detail.known_labels == 0:
-            self.layout_changed(response, "detail page without any known label")
+        try:
+            detail = maine.parse_detail(
+                response.text, urljoin=lambda href: self._live_url(self.resolve(response, href))
+            )
+        except UnknownPageError as error:
+            self.layout_changed(response, str(error))
             item["flags"] = ["detail_missing"]
             yield item
             return
         for name, value in detail.fields.items():
+            # The same notice's name from the better-decoded of its two pages.
+            if name == "entity_name" and misdecoded(value) and not misdecoded(row.entity_name):
+                continue
             item[name] = value
         item["raw"].update(detail.raw)
         self._note_unknown(detail, response)
@@ -176,6 +203,10 @@ class MeAgSpider(BreachSpider):
         row = failure.request.cb_kwargs["row"]
         self.logger.error("Detail page failed for %s: %s", row.source_id, failure.value)
         self.count("detail_failed")
+
+    def expected_notices(self, response) -> int | None:
+        """Maine lists every notice in one table; the count is the rows read from it."""
+        return self.run_details.get("list", {}).get("rows") or None
 
     def _check_online(self, response, what: str) -> None:
         """Stop the run, changing nothing, if the portal says it is offline."""

@@ -10,7 +10,7 @@ https://www.maine.gov/ag/news-and-library/archives
     Notification, Type of Information, Number of Maine Residents Affected.
   Links are found by their `.xlsx` href or their "Data Breach Notices" text; each workbook's
   kind is recognised from its header row, and columns by header meaning
-  (crawler/platforms/maine.py).
+  (crawler/pages/me_ag_archive.py).
 - ID: `form-<hash>` / `log-<hash>`: which archive plus the row's own content (completed
   timestamp and entity; or entity, breach and notification cells), so a re-crawl gives the
   same ids whatever the row order; identical rows get a counter.
@@ -19,7 +19,7 @@ https://www.maine.gov/ag/news-and-library/archives
 - Excel date cells are yielded as ISO dates; `raw` keeps the cell's serial number.
 - Counts: the form export has total and Maine counts; the log only Maine counts.
 
-Modes: the same in nightly and backfill (the archive is small and closed).
+Modes: backfill only (the archive is closed: re-reading it nightly would change nothing).
 """
 
 import re
@@ -28,9 +28,9 @@ from zipfile import BadZipFile
 import scrapy
 from openpyxl.utils.exceptions import InvalidFileException
 
-from crawler.items import BreachNotice
-from crawler.platforms import maine
-from crawler.platforms.base import BreachSpider
+from crawler.pages import UnknownPageError
+from crawler.pages import me_ag_archive as archive
+from crawler.spiders.base import BreachSpider
 
 _ARCHIVE_LINK_TEXT = re.compile(r"data breach notices", re.IGNORECASE)
 # The archives page has listed exactly these two workbooks since 2020.
@@ -39,12 +39,15 @@ EXPECTED_WORKBOOKS = 2
 
 class MeAgArchiveSpider(BreachSpider):
     name = "me_ag_archive"
+    run_order = 30
+    jurisdiction = "ME"
     source_kind = "state"
+    modes = ("backfill",)
     live_base_url = "https://www.maine.gov"
     live_aliases = ("maine.gov",)
 
     async def start(self):
-        yield scrapy.Request(self.url(maine.ARCHIVES_PATH), callback=self.parse)
+        yield scrapy.Request(self.url(archive.ARCHIVES_PATH), callback=self.parse)
 
     def parse(self, response):
         """The archives page: follow every breach-notice workbook link.
@@ -73,8 +76,8 @@ class MeAgArchiveSpider(BreachSpider):
     def parse_workbook(self, response):
         """Every notice row of one archive workbook."""
         try:
-            kind, notices = maine.parse_workbook(response.body)
-        except maine.LayoutChangedError as error:
+            kind, notices = archive.parse_workbook(response.body)
+        except UnknownPageError as error:
             self.layout_changed(response, str(error))
             return
         except (BadZipFile, InvalidFileException, KeyError, ValueError) as error:
@@ -85,8 +88,8 @@ class MeAgArchiveSpider(BreachSpider):
         count = 0
         for notice in notices:
             count += 1
-            yield BreachNotice(source=self.name, source_id=notice.source_id, url=url,
-                               **notice.fields)  # fmt: skip
-        self.run_details["workbooks"].setdefault(url, {}).update(kind=kind, rows=count)
+            yield self.notice(source_id=notice.source_id, url=url, **notice.fields)
+        workbooks = self.run_details.setdefault("workbooks", {})
+        workbooks.setdefault(url, {}).update(kind=kind, rows=count)
         self.crawler.stats.set_value(f"breach/{self.name}/rows/{kind}", count)
         self.logger.info("%s workbook: %d notices from %s", kind, count, url)

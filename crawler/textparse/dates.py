@@ -70,6 +70,8 @@ _DATE_TOKEN = re.compile(
     rf"|(?P<long_range>\b(?P<rmon>{_MONTH})\s*(?P<rd1>\d{{1,2}}){_ORD}\s*{_RANGE_WORD}\s*"
     rf"(?P<rd2>\d{{1,2}}){_ORD},?\s+(?P<ry>{_YEAR4}))"
     rf"|(?P<long>\b{_WEEKDAY}(?P<lmon>{_MONTH})\s*(?P<ld>\d{{1,2}}){_ORD}(?:[,.]\s*|\s+)(?P<ly>{_YEAR4}))"
+    # 3 March 2021, 3rd of March, 2021 (UK order, as some aggregators write)
+    rf"|(?P<dmy>\b(?P<xd>\d{{1,2}}){_ORD}\s+(?:of\s+)?(?P<xmon>{_MONTH}),?\s+(?P<xy>{_YEAR4}))"
     # April 6 (- April 9, 2020): the year comes from a later date
     rf"|(?P<month_day>\b(?P<pmon>{_MONTH})\s*(?P<pd>\d{{1,2}}){_ORD}\b(?![,.]?\s*\d))"
     rf"|(?P<my>\b(?P<mmon>{_MONTH}),?\s+(?:of\s+)?(?P<my_y>\d{{4}})(?!\d))"
@@ -202,6 +204,8 @@ def _token_dates(match: re.Match) -> list[PartialDate | _YearLess | None]:
         return [_make(year, month, int(g["rd1"])), _make(year, month, int(g["rd2"]))]
     if g["long"]:
         return [_make(_full_year(g["ly"]), _month(g["lmon"]), int(g["ld"]))]
+    if g["dmy"]:
+        return [_make(_full_year(g["xy"]), _month(g["xmon"]), int(g["xd"]))]
     if g["month_day"]:
         return [_YearLess(_month(g["pmon"]), int(g["pd"]))]
     if g["my"]:

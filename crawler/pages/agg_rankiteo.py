@@ -1,4 +1,4 @@
-"""Rankiteo blog incident posts (blog.rankiteo.com): page text -> BreachNotice items.
+"""Rankiteo blog incident posts (blog.rankiteo.com): page text -> the fields of its notices.
 
 A post carries its facts twice, as machine-written text blocks inside the article:
 block A, `"key": "value"` lines (id, linkid, type, date `M/YYYY`, severity, impact), and
@@ -7,203 +7,27 @@ date detected / publicly disclosed, references). Where the blocks sit (`<pre>`, 
 plain `<p>` text) is not known from a live capture, so everything here works on the text of
 the article, read with block-level line breaks, never on particular elements.
 
-Block B is read with `ast.literal_eval` (never `eval`): it accepts only literals, so a
-block holding a call such as `__import__('os').system(...)` is rejected, not run.
+Block B is read as a literal, never evaluated (crawler/textparse/literal.py). The page text
+comes from crawler/textparse/htmllines.py. `parse_post` raises `UnknownPageError` for a page
+without the blocks of an incident post, and `DataBlockError` for a block B that is not
+plain data.
 """
 
-import ast
 import json
 import re
 from dataclasses import dataclass, field
 
 import lxml.html
 
-from crawler.items import BreachNotice
+from crawler.pages import UnknownPageError
+from crawler.textparse.htmllines import content_root, page_lines
+from crawler.textparse.literal import DataBlockError, balanced_literal, parse_data_block
 
-# --- Page text -------------------------------------------------------------------------------
-
-_BLOCK_TAGS = frozenset(
-    [
-        "address",
-        "article",
-        "aside",
-        "blockquote",
-        "body",
-        "dd",
-        "details",
-        "div",
-        "dl",
-        "dt",
-        "figcaption",
-        "figure",
-        "footer",
-        "form",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "header",
-        "hr",
-        "li",
-        "main",
-        "nav",
-        "ol",
-        "p",
-        "pre",
-        "section",
-        "summary",
-        "table",
-        "tbody",
-        "td",
-        "tfoot",
-        "th",
-        "thead",
-        "tr",
-        "ul",
-    ]
-)
-_SKIPPED_TAGS = frozenset(("script", "style", "noscript", "template", "head", "svg", "iframe"))
-_WHITESPACE = re.compile(r"\s+")
-
-
-# Where a page's own content is, most specific first: a blog theme's <main> may also hold
-# "related posts" cards, which belong to other posts.
-CONTENT_XPATHS = ("//article", "//main")
-
-
-def content_root(root, xpaths: tuple[str, ...] = CONTENT_XPATHS):
-    """The element holding the page's own content: the first of `xpaths` found, or the page."""
-    for xpath in xpaths:
-        if found := root.xpath(xpath):
-            return found[0]
-    return root
-
-
-def page_lines(html: str, xpaths: tuple[str, ...] = CONTENT_XPATHS) -> list[str]:
-    """The visible text of a page, one line per block element, whitespace collapsed.
-
-    Reads the page's content element (`content_root`), so site navigation and footers stay
-    out. Inside `<pre>` the original line breaks are kept.
-
-    Args:
-        html: the page source.
-        xpaths: where the page's own content may be, most specific first.
-
-    Returns:
-        Non-empty, stripped lines in document order.
-    """
-    chunks: list[str] = []
-    _walk(content_root(lxml.html.fromstring(html), xpaths), chunks, in_pre=False)
-    lines = (line.strip() for line in "".join(chunks).split("\n"))
-    return [line for line in lines if line]
-
-
-def _walk(element, chunks: list[str], in_pre: bool) -> None:
-    tag = element.tag if isinstance(element.tag, str) else ""  # comments have a callable tag
-    if tag and tag not in _SKIPPED_TAGS:
-        block = tag in _BLOCK_TAGS
-        pre = in_pre or tag in ("pre", "textarea")
-        if block or tag == "br":
-            chunks.append("\n")
-        if element.text:
-            chunks.append(element.text if pre else _WHITESPACE.sub(" ", element.text))
-        for child in element:
-            _walk(child, chunks, pre)
-        if block:
-            chunks.append("\n")
-    if element.tail:
-        chunks.append(element.tail if in_pre else _WHITESPACE.sub(" ", element.tail))
-
-
-# --- Block B: the pprint dict ------------------------------------------------------------------
-
-
-class DataBlockError(ValueError):
-    """Block B is present but is not a plain literal dict (malformed, truncated or unsafe)."""
-
+__all__ = ["DataBlockError", "UnknownPageError", "parse_post", "post_notices"]
 
 # pprint writes an identifier key in single quotes, so block B opens with "{'"; block A, when
 # it is printed with its braces, opens with '{"' and is not mistaken for it.
 _DATA_BLOCK_START = re.compile(r"\{\s*'")
-# Far above any real post (the Mount Diablo block is 2.3 kB); bounds the work literal_eval does.
-MAX_DATA_BLOCK_CHARS = 200_000
-MAX_NESTING = 40
-
-
-def balanced_literal(text: str, start: int) -> str:
-    """The bracketed literal that opens at `text[start]`, up to its matching closing bracket.
-
-    Quotes are tracked, so braces inside strings ("{x}") do not count.
-
-    Raises:
-        DataBlockError: unbalanced brackets, an unterminated string, or an oversized block.
-    """
-    closing = {"{": "}", "[": "]", "(": ")"}
-    stack: list[str] = []
-    quote: str | None = None
-    i = start
-    end = min(len(text), start + MAX_DATA_BLOCK_CHARS)
-    while i < end:
-        char = text[i]
-        if quote:
-            if char == "\\":
-                i += 1
-            elif char == quote:
-                quote = None
-            elif char == "\n":
-                raise DataBlockError(f"unterminated string near offset {i - start}")
-        elif char in "'\"":
-            quote = char
-        elif char in closing:
-            stack.append(closing[char])
-            if len(stack) > MAX_NESTING:
-                raise DataBlockError(f"nested deeper than {MAX_NESTING} levels")
-        elif char in ")]}":
-            if not stack or stack.pop() != char:
-                raise DataBlockError(f"unbalanced {char!r} at offset {i - start}")
-            if not stack:
-                return text[start : i + 1]
-        i += 1
-    if end < len(text):
-        raise DataBlockError(f"longer than {MAX_DATA_BLOCK_CHARS} characters")
-    if quote:
-        raise DataBlockError("unterminated string at the end of the page")
-    raise DataBlockError("the block ends before its closing brace")
-
-
-def parse_data_block(literal: str) -> dict:
-    """A pprint-printed dict read as data: only literals are accepted, nothing is evaluated.
-
-    Raises:
-        DataBlockError: with the reason (syntax error, a non-literal such as a call, not a dict).
-    """
-    # Pages may indent with no-break spaces; outside strings Python's parser rejects them.
-    literal = literal.replace("\u00a0", " ")
-    try:
-        value = ast.literal_eval(literal)
-    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError) as error:
-        raise DataBlockError(f"not a literal dict ({type(error).__name__}: {error})") from None
-    if not isinstance(value, dict):
-        raise DataBlockError(f"a {type(value).__name__}, not a dict")
-    return _json_safe(value)
-
-
-def _json_safe(value):
-    """Literals that JSON cannot hold (tuples, sets, bytes, complex) as JSON-friendly values."""
-    if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json_safe(v) for v in value]
-    if isinstance(value, set | frozenset):
-        return sorted((_json_safe(v) for v in value), key=repr)
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "replace")
-    if isinstance(value, complex):
-        return str(value)
-    return value
-
 
 # --- Block A and the labelled lines ------------------------------------------------------------
 
@@ -259,10 +83,6 @@ def state_notice_cites(urls: list[str]) -> list[str]:
 NON_INCIDENT_TYPES = frozenset(("vulnerability", "news", "advisory", "report", "analysis"))
 
 
-class PostLayoutError(ValueError):
-    """The page does not carry the data blocks of an incident post."""
-
-
 @dataclass
 class RankiteoPost:
     post_id: str
@@ -310,21 +130,21 @@ def parse_post(html: str, url: str = "") -> RankiteoPost:
     """Both data blocks and the Source line of a post page.
 
     Raises:
-        PostLayoutError: no block A id/type or no block B: not an incident post layout.
+        UnknownPageError: no block A id/type or no block B: not an incident post layout.
         DataBlockError: block B is there but cannot be read as a literal dict.
     """
     lines = page_lines(html)
     text = "\n".join(lines)
     start = _DATA_BLOCK_START.search(text)
     if start is None:
-        raise PostLayoutError("no data dict ({'affected_entities': ...}) in the article")
+        raise UnknownPageError("no data dict ({'affected_entities': ...}) in the article")
     data_text = balanced_literal(text, start.start())
     data = parse_data_block(data_text)
     # Block A is searched outside block B: block B's strings may quote "key": "value" text.
     key_values = parse_key_values(text[: start.start()] + text[start.start() + len(data_text) :])
     post_id = key_values.get("id") or post_id_from_url(url)
     if not post_id or not (key_values.get("type") or data.get("type")):
-        raise PostLayoutError('no "id"/"type" key-value block in the article')
+        raise UnknownPageError('no "id"/"type" key-value block in the article')
     hrefs = [h.strip() for h in content_root(lxml.html.fromstring(html)).xpath(".//a/@href")]
     return RankiteoPost(
         post_id=post_id,
@@ -387,13 +207,13 @@ def _data_types(data: dict) -> list[str]:
     return []
 
 
-def post_notices(post: RankiteoPost, url: str, source: str) -> list[BreachNotice]:
-    """One notice per affected entity of an incident post.
+def post_notices(post: RankiteoPost, url: str) -> list[dict]:
+    """The fields of one notice per affected entity of an incident post (the spider makes
+    the items).
 
     Args:
         post: the parsed post.
         url: the canonical (live) post URL.
-        source: the spider name.
     """
     entities = post.affected_entities
     multi_victim = len(entities) > 1
@@ -406,8 +226,7 @@ def post_notices(post: RankiteoPost, url: str, source: str) -> list[BreachNotice
     }
     notices = []
     for entity, source_id in zip(entities, entity_source_ids(post.post_id, entities), strict=True):
-        notice = BreachNotice(
-            source=source,
+        notice: dict = dict(
             source_id=source_id,
             url=url,
             entity_name=_text(entity.get("name")),

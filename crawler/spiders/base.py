@@ -1,7 +1,12 @@
-"""The base class every breach spider inherits: modes, base URL override, run status.
+"""The base class every breach spider inherits: what the source is, modes, base URL, run status.
+
+A spider class declares its source (the only registry; crawler/sources.py reads it through
+Scrapy's SpiderLoader): `jurisdiction` (state code, None for an aggregator), `source_kind`
+("state" portal or "aggregator"), `modes`, `live_base_url` and `live_crawl_delay`.
 
 Arguments (`scrapy crawl <name> -a key=value`):
-- `mode`: `nightly` (default: cheap, incremental) or `backfill` (everything the source has);
+- `mode`: `nightly` (default: cheap, incremental) or `backfill` (everything the source has),
+  among the spider's `modes`;
 - `base_url`: `http://host:port[/prefix]` sends every request to that host, same paths under
   the prefix, so any local copy of a portal can be crawled. Stored URLs stay the live ones;
 - `db_path`: the database to read what is already stored (default: BREACH_DB_PATH).
@@ -14,21 +19,29 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import scrapy
+from scrapy import signals
+from scrapy.exceptions import CloseSpider
 
+from crawler import logfilter
+from crawler.items import BreachNotice
 from crawler.store.db import loads
 
 MODES = ("nightly", "backfill")
+KINDS = ("state", "aggregator")
 
-# A copy on this machine gets none of the live politeness: no robots.txt, no delays.
-LOCAL_SETTINGS = {
-    "ROBOTSTXT_OBEY": False,
-    "DOWNLOAD_DELAY": 0,
-    "AUTOTHROTTLE_ENABLED": False,
-    "CONCURRENT_REQUESTS": 32,
-    "CONCURRENT_REQUESTS_PER_DOMAIN": 16,
-    "RETRY_BACKOFF_BASE": 0.05,
-    "RETRY_BACKOFF_MAX": 1,
-}
+
+class SpiderArgumentError(ValueError):
+    """A spider argument that cannot work (unknown mode, base URL without scheme or host):
+    a usage error, reported before anything is crawled or recorded."""
+
+
+def check_base_url(base_url: str) -> None:
+    """Raise SpiderArgumentError unless `base_url` is `http(s)://host[:port][/prefix]`."""
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise SpiderArgumentError(
+            f"base_url must be http(s)://host[:port][/prefix], not {base_url!r}"
+        )
 
 
 def is_loopback(url: str) -> bool:
@@ -41,28 +54,66 @@ def is_loopback(url: str) -> bool:
         return False
 
 
-class BreachSpider(scrapy.Spider):
-    """Shared behaviour; subclasses set `name`, `source_kind`, `live_base_url`."""
+def add_flag(item: BreachNotice, flag: str) -> None:
+    """Add a flag to an item once, keeping the flags it has."""
+    flags = item.setdefault("flags", [])
+    if flag not in flags:
+        flags.append(flag)
 
+
+def site_key(base_url: str) -> str:
+    """Which site a base URL is, for run history: a live URL itself; a loopback copy by its
+    path prefix, whatever its port ("local:/ca")."""
+    base_url = base_url.rstrip("/")
+    if is_loopback(base_url):
+        return "local:" + urlsplit(base_url).path
+    return base_url
+
+
+class BreachSpider(scrapy.Spider):
+    """Shared behaviour; subclasses set `name` and declare their source below."""
+
+    # --- What the source is (read by crawler/sources.py; nothing parses the spider's name) ---
+    jurisdiction: str | None = None  # two-letter state code of a state portal; None otherwise
     source_kind = "state"  # "state" for an AG portal, "aggregator" otherwise
+    # Modes this source supports; `scrapy nightly` runs the sources whose modes include
+    # "nightly", `scrapy backfill` those with "backfill".
+    modes: tuple[str, ...] = MODES
     live_base_url = ""  # e.g. "https://oag.ca.gov"
+    # Where the source comes in `scrapy nightly` and the summary tables (ties: by name).
+    run_order = 100
     # Other hosts whose links in pages belong to the same copy (e.g. "www.oag.ca.gov").
     live_aliases: tuple[str, ...] = ()
     # Seconds between requests to the live portal (robots.txt Crawl-delay where published).
     live_crawl_delay: float | None = None
 
+    # Run a nightly by default when the source has one, else its only mode.
+    @classmethod
+    def default_mode(cls) -> str:
+        return "nightly" if "nightly" in cls.modes else cls.modes[0]
+
+    @classmethod
+    def check_arguments(cls, mode: str | None = None, base_url: str | None = None, **_) -> None:
+        """Raise SpiderArgumentError for arguments that cannot work, before any run starts
+        (the crawl command calls this before the run log opens; __init__ calls it too)."""
+        if mode is not None and mode not in cls.modes:
+            raise SpiderArgumentError(
+                f"{cls.name} supports mode {' or '.join(cls.modes)}, not {mode!r}"
+            )
+        if base_url is not None:
+            check_base_url(base_url)
+
     def __init__(
         self,
         *args,
-        mode: str = "nightly",
+        mode: str | None = None,
         base_url: str | None = None,
         db_path: str | None = None,
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
-        if mode not in MODES:
-            raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
-        self.mode = mode
+        self.check_arguments(mode=mode, base_url=base_url)
+        self.mode = mode or self.default_mode()
         self.base_url = (base_url or self.live_base_url).rstrip("/")
         self.db_path = db_path
         self.run_details: dict = {}
@@ -73,10 +124,18 @@ class BreachSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider._on_idle, signal=signals.spider_idle)
+        # On opening: Scrapy installs its log handler for each crawl after making the spider.
+        crawler.signals.connect(
+            lambda spider: logfilter.install(crawler.settings),
+            signal=signals.spider_opened,
+            weak=False,
+        )
         if spider.db_path is None:
             spider.db_path = crawler.settings.get("BREACH_DB_PATH")
         if spider.is_local:
-            crawler.settings.setdict(LOCAL_SETTINGS, priority="spider")
+            local = crawler.settings.getdict("BREACH_LOCAL_SETTINGS")
+            crawler.settings.setdict(local, priority="spider")
         elif spider.live_crawl_delay:
             # DOWNLOAD_DELAY is also AutoThrottle's floor, so the delay is never undercut.
             delay = max(spider.live_crawl_delay, crawler.settings.getfloat("DOWNLOAD_DELAY"))
@@ -119,6 +178,15 @@ class BreachSpider(scrapy.Spider):
             return url
         return self.live_base_url + url[len(self.base_url) :]
 
+    # --- Items ------------------------------------------------------------------------------------
+    def notice(self, **fields) -> BreachNotice:
+        """The item for one notice: the spider, never a page reader, says whose it is."""
+        return BreachNotice(source=self.name, source_kind=self.source_kind, **fields)
+
+    def expected_notices(self, response) -> int | None:
+        """How many notices the source holds, when `response` tells (backfill progress)."""
+        return None
+
     # --- What is stored -----------------------------------------------------------------------
     def _read(self, sql: str, params: tuple) -> list[tuple]:
         """Rows of a read-only query on the database; none when it or its tables are missing."""
@@ -145,28 +213,36 @@ class BreachSpider(scrapy.Spider):
         return self._stored
 
     # Run history counts only crawls of the same site: a demo or test crawl of a local copy
-    # says nothing about the live portal, and the other way round.
+    # says nothing about the live portal, and the other way round. A local copy is the same
+    # site whatever port it is served on this time (`scrapy demo` falls back to any free
+    # port), so local history is keyed by its path prefix.
+    def _same_site(self, base_url: str | None) -> bool:
+        return site_key(base_url or "") == site_key(self.base_url)
+
+    def _history(self, sql: str) -> list[tuple]:
+        """(base_url, value) rows of this spider's runs, newest first, of this same site."""
+        rows = self._read(sql, (self.name,))
+        return [row for row in rows if self._same_site(row[0])]
+
     def previous_run_ok(self) -> bool:
         """Whether this source's last finished crawl of this site was healthy.
 
         A nightly that stops at the first page of stored notices relies on the previous crawl
         having read everything newer; after a failed or cut-short crawl it must not.
         """
-        rows = self._read(
-            "select source_status from crawl_runs where spider = ? and base_url = ?"
-            " and finished_at is not null order by id desc limit 1",
-            (self.name, self.base_url),
+        rows = self._history(
+            "select base_url, source_status from crawl_runs where spider = ?"
+            " and finished_at is not null order by id desc"
         )
-        return not rows or rows[0][0] == "ok"
+        return not rows or rows[0][1] == "ok"
 
     def last_ok_run_started(self) -> str | None:
         """When the last healthy crawl of this source and site started (ISO), if any."""
-        rows = self._read(
-            "select max(started_at) from crawl_runs where spider = ? and base_url = ?"
-            " and source_status = 'ok'",
-            (self.name, self.base_url),
+        rows = self._history(
+            "select base_url, started_at from crawl_runs where spider = ?"
+            " and source_status = 'ok' order by started_at desc"
         )
-        return rows[0][0] if rows else None
+        return rows[0][1] if rows else None
 
     # --- Loud failures --------------------------------------------------------------------------
     def layout_changed(self, response, why: str) -> None:
@@ -176,6 +252,26 @@ class BreachSpider(scrapy.Spider):
         self.run_details.setdefault("layout_changed", []).append(
             {"url": self.canonical(response.url), "why": why}
         )
+
+    def list_incomplete(self, response, why: str) -> None:
+        """A list was not read to its end (a page cut short, a pager that breaks off): the
+        run is an error with this reason, so the next nightly re-reads the whole list."""
+        self.logger.error("List incomplete at %s: %s", response.url, why)
+        self.crawler.stats.inc_value("breach/list_incomplete")
+        self.run_details.setdefault("list_incomplete", []).append(
+            {"url": self.canonical(response.url), "why": why}
+        )
+
+    def _on_idle(self, spider) -> None:
+        # Once everything that could be read was read: an incomplete list ends the run with
+        # its reason as the finish reason, so the run log and `health` name it.
+        problems = self.run_details.get("list_incomplete")
+        if (
+            spider is self
+            and problems
+            and not self.crawler.stats.get_value("breach/layout_changed")
+        ):
+            raise CloseSpider(f"list incomplete: {problems[0]['why']}")
 
     def source_offline(self, response, why: str) -> None:
         """The source says it is offline: a state of the source, not an empty result."""

@@ -1,18 +1,22 @@
-"""Reading the California AG breach portal (oag.ca.gov), page by page, by meaning.
+"""Reading the California AG breach portal (oag.ca.gov, spider `ca_ag`), by meaning.
 
-Pure functions over parsel selectors and text, so every quirk is testable on saved pages.
-Structure per ../docs (PORTALS.md 1.1-1.3): a Drupal 7 views table found by its header labels,
-a Bootstrap pager (`li.next`), detail pages with labelled fields, and a CSV export with
-no IDs.
+Pure functions over text, so every quirk is testable on saved pages
+(localportal/data/ca/, tests/fixtures/ca_ag/): a Drupal 7 views table found by its header
+labels, a Bootstrap pager (`li.next`), detail pages with labelled fields, and a CSV export
+with no IDs. A page that is not one of these raises `UnknownPageError`.
 """
 
 import csv
 import io
 import re
+from collections import Counter
 from dataclasses import dataclass, field
+from urllib.parse import parse_qs, urlsplit
 
 from parsel import Selector
 
+from crawler.pages import UnknownPageError
+from crawler.textparse.dates import parse_date
 from crawler.textparse.text import clean_text, normalize_label
 
 # Header label (normalised, "(if known)" dropped) -> our column name.
@@ -32,6 +36,10 @@ NEXT_LINK = (
     "a[title='Go to next page']::attr(href)"
 )
 PAGER = "ul.pagination, ul.pager, nav.pager, .item-list .pager"
+# The site footer closes every page; a page without it was cut short.
+FOOTER = "footer, .region-footer, #footer"
+# How the portal writes a date in its list and export: MM/DD/YYYY, four-digit years, or n/a.
+LIST_DATE = re.compile(r"^(?:\d{1,2}/\d{1,2}/\d{4}|n/a)$", re.IGNORECASE)
 # Detail-page labels (normalised) -> what they hold.
 DETAIL_LABELS = {
     "sample of notice": "notice_urls",
@@ -54,12 +62,16 @@ def header_key(label: str) -> str:
 
 @dataclass
 class ListPage:
-    """What a list page holds: `status` is "rows", "empty" or "layout_changed"."""
+    """What a list page holds. `empty` is the portal's own "no results" page; `doubt` says
+    why rows that could be read still do not look like the page we know (the spider records
+    a layout change, keeps the rows and does not take the page as the end of the list)."""
 
-    status: str
     rows: list[dict] = field(default_factory=list)
     next_href: str | None = None
-    why: str = ""
+    empty: bool = False
+    doubt: str = ""
+    pager: bool = False  # the page has a pager (a list of more than one page does)
+    footer: bool = False  # the page's footer is there: the page was not cut short
 
 
 def _find_table(sel: Selector):
@@ -71,31 +83,34 @@ def _find_table(sel: Selector):
 
 
 def parse_list_page(html: str) -> ListPage:
-    """Rows of a list page, read by header label; a page we do not recognise says so."""
+    """Rows of a list page, read by header label.
+
+    Raises:
+        UnknownPageError: no results table (and no "no results" marker), changed headers, or
+            a table without rows.
+    """
     sel = Selector(text=html)
     table, labels = _find_table(sel)
     if table is None:
         if sel.css(EMPTY_MARKER):
-            return ListPage("empty")
-        return ListPage("layout_changed", why="no results table and no 'view-empty' marker")
+            return ListPage(empty=True)
+        raise UnknownPageError("no results table and no 'view-empty' marker")
     missing = [label for label in LIST_COLUMNS if label not in labels]
     unknown = [label for label in labels if label not in LIST_COLUMNS]
     if missing:
-        return ListPage(
-            "layout_changed", why=f"table headers changed: missing {missing}, found {labels}"
-        )
+        raise UnknownPageError(f"table headers changed: missing {missing}, found {labels}")
     index = {LIST_COLUMNS[label]: i for i, label in enumerate(labels) if label in LIST_COLUMNS}
     rows = [_parse_row(tr.css("td"), index) for tr in table.css("tbody tr")]
     rows = [row for row in rows if row is not None]
     next_href = sel.css(NEXT_LINK).get()
-    page = ListPage("rows", rows, next_href)
+    page = ListPage(rows, next_href, pager=bool(sel.css(PAGER)), footer=bool(sel.css(FOOTER)))
     if unknown:
-        page.status, page.why = "layout_changed", f"unknown table headers {unknown}"
+        page.doubt = f"unknown table headers {unknown}"
     elif not rows:
-        page.status, page.why = "layout_changed", "results table without rows"
-    elif len(rows) >= PAGE_SIZE and next_href is None and not sel.css(PAGER):
+        raise UnknownPageError("results table without rows")
+    elif len(rows) >= PAGE_SIZE and next_href is None and not page.pager:
         # A full page with no pager at all: the pager moved, not the end of the list.
-        page.status, page.why = "layout_changed", f"{len(rows)} rows but no pager"
+        page.doubt = f"{len(rows)} rows but no pager"
     return page
 
 
@@ -127,25 +142,57 @@ def _parse_row(cells, index: dict[str, int]) -> dict | None:
     }
 
 
+# The pager's "last »" link, whose `page` (0-based) is the last list page.
+LAST_PAGE = re.compile(r'class="pager-last"><a[^>]*href="[^"]*[?&]page=(\d+)')
+
+
+def last_page_index(html: str) -> int | None:
+    """The 0-based index of the last list page from the pager's "last »" link, if shown."""
+    match = LAST_PAGE.search(html)
+    return int(match[1]) if match else None
+
+
+def list_page_key(url: str) -> tuple:
+    """Which list page a URL asks for: `/list` and `/list?page=0` are the same page."""
+    parts = urlsplit(url)
+    query = parse_qs(parts.query)
+    page = (query.pop("page", None) or ["0"])[0]
+    return parts.path, tuple(sorted((k, tuple(v)) for k, v in query.items())), page
+
+
+def dates_differ(list_dates: list[str], detail_dates: list[str]) -> bool:
+    """Whether a detail page gives other breach dates than its list row (as days)."""
+
+    def isos(texts):
+        return {d.value.iso for d in map(parse_date, texts) if d.value}
+
+    return bool(detail_dates) and isos(list_dates) != isos(detail_dates)
+
+
 def active_page_number(html: str) -> int | None:
     """The 1-based page number the pager marks as current, if there is a pager."""
     text = Selector(text=html).css("ul.pagination li.active span::text").get()
     return int(text) if text and text.strip().isdigit() else None
 
 
-def parse_detail_page(html: str) -> dict | None:
-    """Fields of a detail page found by their labels; None when no known label is there.
+def parse_detail_page(html: str) -> dict:
+    """Fields of a detail page found by their labels.
 
     A label is an element whose own text is the label text; its value is the rest of the
     label's parent: a Drupal `div.field` (tried first, as it is cheap), or any other element
     such as a `<p>` holding `<strong>Label:</strong>`.
+
+    Raises:
+        UnknownPageError: no known label on the page.
     """
     sel = Selector(text=html)
     found: dict = {}
     _read_labels(sel.css("div.field > div.field-label"), found)
     if not set(DETAIL_LABELS.values()) <= set(found):  # a label outside Drupal's field markup
         _read_labels(sel.xpath("//body//*[normalize-space(text())]"), found)
-    return found or None
+    if not found:
+        raise UnknownPageError("detail page without any known label")
+    return found
 
 
 def _read_labels(nodes, found: dict) -> None:
@@ -173,21 +220,17 @@ def _read_labels(nodes, found: dict) -> None:
 CSV_COLUMNS = LIST_COLUMNS
 
 
-class CsvLayoutError(ValueError):
-    pass
-
-
 def parse_export_csv(text: str) -> list[dict]:
     """Rows of the CSV export as dicts with our column names and a `raw` copy.
 
-    Raises CsvLayoutError when a column we need is not in the header.
+    Raises UnknownPageError when a column we need is not in the header.
     """
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
     header = next(reader, None) or []
     keys = [header_key(h) for h in header]
     missing = [label for label in CSV_COLUMNS if label not in keys]
     if missing:
-        raise CsvLayoutError(f"CSV header changed: missing {missing}, found {header}")
+        raise UnknownPageError(f"CSV header changed: missing {missing}, found {header}")
     index = {CSV_COLUMNS[k]: i for i, k in enumerate(keys) if k in CSV_COLUMNS}
     rows = []
     for cells in reader:
@@ -204,3 +247,34 @@ def parse_export_csv(text: str) -> list[dict]:
             }
         )
     return rows
+
+
+def is_list_date(text: str | None) -> bool:
+    """Whether a list or export date is written as the portal writes dates (a cut "04/02/20"
+    is not: read as 2020 it would be a wrong date, not a missing one)."""
+    return bool(text) and bool(LIST_DATE.match(text.strip()))
+
+
+# --- The list against the CSV export (backfill) -------------------------------------------------
+def row_key(row: dict) -> tuple:
+    """How a list row and an export row are matched (the export has no ids): the name as
+    published, case-folded, and the reported date."""
+    name = (row.get("entity_name") or "").casefold()
+    reported = parse_date(row.get("reported_date")).value
+    return name, reported.iso if reported else row.get("reported_date")
+
+
+def completeness(list_keys: Counter, export_rows: list[dict], examples: int) -> dict:
+    """Notices in the list but not the export and the other way round, with examples."""
+    export_keys = Counter(row_key(row) for row in export_rows)
+    only_export = export_keys - list_keys
+    only_list = list_keys - export_keys
+    return {
+        "checked": True,
+        "list_rows": sum(list_keys.values()),
+        "export_rows": len(export_rows),
+        "only_in_export": sum(only_export.values()),
+        "only_in_list": sum(only_list.values()),
+        "examples_only_in_export": [list(k) for k in sorted(only_export)[:examples]],
+        "examples_only_in_list": [list(k) for k in sorted(only_list)[:examples]],
+    }
