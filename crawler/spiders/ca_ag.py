@@ -153,7 +153,7 @@ class CaAgSpider(BreachSpider):
                 )
 
         next_url = self.resolve(response, result.next_href) if result.next_href else None
-        if self._pager_broken(response, page, next_url):
+        if self._pager_broken(response, page, next_url, result.active_page):
             return
         all_stored = bool(page_ids) and all(sid in stored for sid in page_ids)
         if next_url and not (self.stop_at_stored_page and all_stored and not cut):
@@ -184,9 +184,8 @@ class CaAgSpider(BreachSpider):
         self._completeness_not_checked(why)
         return why
 
-    def _pager_broken(self, response, page: int, next_url: str | None) -> bool:
+    def _pager_broken(self, response, page: int, next_url: str | None, current: int | None) -> bool:
         """A pager that does not advance is a layout error: the list is not followed on."""
-        current = ca.active_page_number(response.text)
         if current is not None and current != page + 1:
             why = f"asked for list page {page + 1}, the pager says it is page {current}"
         elif next_url and ca.list_page_key(next_url) in self.list_pages_read:
