@@ -67,6 +67,15 @@ def crawls(args, results: dict, sources, median_run) -> list[str]:
                     f"| {fmt(x['wall'])} | {fmt(el)} | {fmt(x['requests'] / el, 0)} "
                     f"| {fmt(x['cpu'])} | {fmt(x['rss_mb'], 0)} | {x['load']:.2f} |"
                 )
+            if spider == "ca_ag" and r.get("ca_list_first"):
+                x = r["ca_list_first"]
+                el = x["elapsed"] or x["wall"]
+                lines.append(
+                    f"| ca_ag | full, list-first (BREACH_LIST_FIRST=1) | {x['requests']:,} "
+                    f"| {x['items'] or '-'} | {fmt(x['wall'])} | {fmt(el)} "
+                    f"| {fmt(x['requests'] / el, 0)} | {fmt(x['cpu'])} | {fmt(x['rss_mb'], 0)} "
+                    f"| {x['load']:.2f} |"
+                )
             each = [p["full"]["wall"] / p["bare"]["wall"] for p in pairs]
             b, f = median_run(pairs, "bare"), median_run(pairs, "full")
             ratios.append(

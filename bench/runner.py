@@ -97,6 +97,14 @@ def crawl_size(args, size: int, me: int, tmp: Path) -> dict:
                     n = full(copy, prefix, spider, db, "nightly")
                     log(f"  {spider} nightly: {n['requests']} requests, {n['wall']:.1f}s")
                     out.setdefault("nightly", {})[spider] = n
+        if "ca" in args.sources and not args.no_list_first:
+            # The live path at full speed: every notice written from its list row, then
+            # completed by its detail page (crawler/spiders/details.py).
+            db2 = tmp / f"listfirst-{size}" / "breaches.db"
+            db2.parent.mkdir()
+            lf = full(copy, "ca", "ca_ag", db2, "backfill", extra=["-s", "BREACH_LIST_FIRST=1"])
+            log(f"  ca_ag list-first: {lf['wall']:.1f}s, {lf['rss_mb']:.0f} MB")
+            out["ca_list_first"] = lf
         if size == args.sizes[0] and not args.no_profile and PYSPY.exists():
             out["profile"] = {}
             for prefix, spider in sources:
@@ -132,6 +140,8 @@ def main() -> None:
     parser.add_argument("--profile", nargs="*", default=["ca", "me"], help="sources to profile")
     parser.add_argument("--no-profile", action="store_true")
     parser.add_argument("--no-nightly", action="store_true")
+    parser.add_argument("--no-list-first", action="store_true",
+                        help="skip the extra CA crawl with BREACH_LIST_FIRST=1")  # fmt: skip
     parser.add_argument("--no-dedupe", action="store_true")
     parser.add_argument("--no-export", action="store_true")
     parser.add_argument("--no-live", action="store_true", help="skip the live time model")
