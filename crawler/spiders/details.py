@@ -5,7 +5,8 @@ list page's detail pages before the next list page leaves the database nearly em
 hours. Read list-first instead: every notice is stored from its list row as soon as its page
 arrives, flagged `detail_pending`; once the list is read (the crawl is idle), its detail pages
 are requested newest first, a few at a time, until none is left or the run has used its time
-budget (`BREACH_RUN_BUDGET_SECONDS` since the spider opened; 0 = no limit). Notices still
+budget (`BREACH_RUN_BUDGET_SECONDS` since the spider opened, 0 = no limit; under `scrapy
+nightly` also no more than the source's share of the night). Notices still
 waiting stay flagged; the next run (a nightly, after its own list pages) picks them up from
 the database, newest first, with what is left of its budget.
 
@@ -68,6 +69,12 @@ class DetailQueue:
         # between batches, and at most these few overrun the budget.
         self.batch = 4 * max(1, settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN", 1))
         self.rate = settings.getfloat("DOWNLOAD_DELAY") or (spider.live_crawl_delay or 0.0)
+        # Under `scrapy nightly` a source has a time share (CLOSESPIDER_TIMEOUT): waiting
+        # details get what is left of it, ending a batch early, so the run still ends `ok`.
+        share = settings.getfloat("CLOSESPIDER_TIMEOUT")
+        if share:
+            left = max(share - 2 * self.batch * max(self.rate, 1.0), 0.0)
+            self.budget = min(self.budget, left) if self.budget else left
         self.progress_every = settings.getfloat("BACKFILL_PROGRESS_SECONDS", 60.0)
         self.entries: list[Waiting] = []
         self.known: set[str] = set()  # queued or requested this run
