@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from crawls import PY, ROOT, Copy, bare, log, run_measured  # noqa: E402
+from crawls import PY, ROOT, Copy, bare, log, run_measured
 
 
 def crawl(checkout: Path, copy: Copy, prefix: str, spider: str, db: Path) -> dict:
