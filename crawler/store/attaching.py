@@ -17,9 +17,15 @@ Writes go through the store's batch (`NoticeStore.writing`), so they hold the wr
 the start like every other write of the crawl, and commit with the notices they belong to.
 """
 
+import gc
 import time
 
-from crawler.matching.incidents import attach_notice, attach_notices, rebuild_incidents
+from crawler.matching.incidents import (
+    attach_notice,
+    attach_notices,
+    forget_index,
+    rebuild_incidents,
+)
 from crawler.store.db import immediate
 from crawler.store.notices import NoticeStore
 
@@ -89,6 +95,10 @@ class IncidentAttacher:
         if not self.store.flush():
             return {}  # the batch failed (recorded by the store): do not build on it
         if self.deferred:
+            # The per-notice phase's index covers every stored notice (60k in a big
+            # database); the rebuild makes its own, so this one goes first, not at the peak.
+            forget_index(self.db)
+            gc.collect()
             with immediate(self.db):
                 return {"rebuilt": rebuild_incidents(self.db)}
         orphans = [
