@@ -279,15 +279,15 @@ def row_key(row: dict) -> tuple:
     return name, reported.iso if reported else row.get("reported_date")
 
 
-def completeness(list_keys: Counter, export_rows: list[dict], examples: int) -> dict:
-    """Notices in the list but not the export and the other way round, with examples."""
-    export_keys = Counter(row_key(row) for row in export_rows)
+def completeness(list_keys: Counter, export_keys: Counter, examples: int) -> dict:
+    """Notices in the list but not the export and the other way round, with examples
+    (`export_keys`: `row_key` of every export row, counted)."""
     only_export = export_keys - list_keys
     only_list = list_keys - export_keys
     return {
         "checked": True,
         "list_rows": sum(list_keys.values()),
-        "export_rows": len(export_rows),
+        "export_rows": sum(export_keys.values()),
         "only_in_export": sum(only_export.values()),
         "only_in_list": sum(only_list.values()),
         "examples_only_in_export": [list(k) for k in sorted(only_export)[:examples]],

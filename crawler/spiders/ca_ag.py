@@ -60,7 +60,8 @@ class CaAgSpider(BreachSpider):
         self.list_keys: Counter = Counter()  # (name, reported) of every list row seen
         self.list_complete = False
         self.list_pages_read: set[tuple] = set()  # (path, other query, page index)
-        self.export_rows: list[dict] | None = None
+        # The CSV export's rows as completeness keys, counted (not the rows: 50k dicts).
+        self.export_keys: Counter | None = None
         self.stop_at_stored_page = self.mode == "nightly"  # decided again in start()
         self.details: DetailQueue | None = None
         self.validators = Validators(self)
@@ -329,11 +330,12 @@ class CaAgSpider(BreachSpider):
     # --- Backfill: is the list complete? ------------------------------------------------------
     def parse_export(self, response):
         try:
-            self.export_rows = ca.parse_export_csv(response.text)
+            rows = ca.parse_export_csv(response.text)
         except UnknownPageError as error:
             self.layout_changed(response, str(error))
             return
-        self.logger.info("CSV export: %d rows", len(self.export_rows))
+        self.export_keys = Counter(ca.row_key(row) for row in rows)
+        self.logger.info("CSV export: %d rows", len(rows))
         self._check_completeness()
 
     def export_failed(self, failure):
@@ -354,9 +356,9 @@ class CaAgSpider(BreachSpider):
         """Report notices in the list but not the CSV export, and the other way round."""
         if self.mode != "backfill" or self._resumed():
             return
-        if not self.list_complete or self.export_rows is None:
+        if not self.list_complete or self.export_keys is None:
             return
-        report = ca.completeness(self.list_keys, self.export_rows, EXAMPLES)
+        report = ca.completeness(self.list_keys, self.export_keys, EXAMPLES)
         self.run_details["completeness"] = report
         self.crawler.stats.set_value("breach/ca_ag/only_in_export", report["only_in_export"])
         self.crawler.stats.set_value("breach/ca_ag/only_in_list", report["only_in_list"])
