@@ -84,6 +84,12 @@ BREACH_STORE_BATCH_SECONDS = 1.0
 BREACH_DEDUPE_BULK_AFTER = 0
 BREACH_DEDUPE_BULK_SECONDS = 1.0
 BREACH_DEDUPE_BULK_SHARE = 0.1
+# CA on a live portal reads its list first (every notice stored from its list row, flagged
+# detail_pending), then detail pages newest first until the run has lasted this many seconds
+# (0 = no limit); later runs continue with what is still waiting (crawler/spiders/details.py).
+# BREACH_LIST_FIRST: "auto" (when the crawl waits between requests), "1" or "0".
+BREACH_RUN_BUDGET_SECONDS = 3600
+BREACH_LIST_FIRST = "auto"
 # Per-run JSON-lines archive of every item after the pipelines: the database can be rebuilt
 # from these. Empty runs write no file.
 FEEDS = {
