@@ -24,7 +24,8 @@ def setup(args, settings) -> list[str]:
         "`LOG_LEVEL=WARNING`. Bare crawl: bench/bare_spider.py, the same pages with the same "
         "concurrency (CONCURRENT_REQUESTS 32, 16 per domain, no delay, no AutoThrottle, no "
         "robots.txt). Bare and full crawls of a source run back to back (order alternating "
-        f"between repetitions), {args.repeat} time(s); the tables show the median run.",
+        f"between repetitions), {args.repeat} time(s); the tables show the median run "
+        "(of an even number, the faster of the middle two).",
         "- Command: `bench/run " + " ".join(getattr(args, "argv", [])) + "`",
         "",
     ]
