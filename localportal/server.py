@@ -4,16 +4,23 @@ Each source is a `Site` mounted under its own path prefix (`/ca`, `/me`, ...). A
 request path (prefix removed) and query into a `Page`, or None for a 404. Sites render from
 in-memory models, so tests change the model between crawls and the next request sees it.
 
+Every 200 page carries validators, as real servers send them: an `ETag` (a hash of the body)
+and `Last-Modified` (when this server first served that body at that path). A GET with a
+matching `If-None-Match`, or with `If-Modified-Since` not older than that, gets 304 and no
+body (`not_modified` counts them); `conditional = False` turns that off.
+
 Faults make the server misbehave on purpose for matching paths: a status code (with optional
 headers such as Retry-After), a delay longer than the crawler's timeout, a connection reset,
 a truncated body, or a body in another encoding. Each fault fires a set number of times.
 """
 
+import hashlib
 import re
 import socket
 import threading
 import time
 from dataclasses import dataclass, field
+from email.utils import formatdate, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Protocol
 from urllib.parse import parse_qs, urlsplit
@@ -61,6 +68,9 @@ class PortalServer:
         self.sites = sorted(sites, key=lambda s: len(s.prefix), reverse=True)
         self.faults: list[Fault] = []
         self.requests: list[str] = []  # every path requested, in order
+        self.conditional = True
+        self.not_modified: list[str] = []  # paths answered 304
+        self._versions: dict[str, tuple[str, float]] = {}  # path -> (etag, first served)
         self._lock = threading.Lock()
         self.httpd = _Server(("127.0.0.1", port), self._handler_class())
         self._thread: threading.Thread | None = None
@@ -119,6 +129,27 @@ class PortalServer:
                     return page
         return Page(b"<html><body><h1>Not Found</h1></body></html>", status=404)
 
+    def validators(self, path: str, body: bytes) -> tuple[str, str]:
+        """(ETag, Last-Modified) of this body at this path; a new body is modified now."""
+        etag = '"' + hashlib.sha1(body).hexdigest()[:20] + '"'
+        with self._lock:
+            known = self._versions.get(path)
+            if known is None or known[0] != etag:
+                known = self._versions[path] = (etag, time.time())
+        return etag, formatdate(known[1], usegmt=True)
+
+    def is_not_modified(self, headers, etag: str, modified: str) -> bool:
+        if not self.conditional:
+            return False
+        if_none_match = headers.get("If-None-Match")
+        if if_none_match is not None:  # it takes precedence over If-Modified-Since
+            return etag in [t.strip() for t in if_none_match.split(",")]
+        since = headers.get("If-Modified-Since")
+        try:
+            return bool(since) and parsedate_to_datetime(since) >= parsedate_to_datetime(modified)
+        except (TypeError, ValueError):
+            return False
+
     def _handler_class(self):
         server = self
 
@@ -147,6 +178,18 @@ class PortalServer:
                     body = f"<html><body>Error {fault.status}</body></html>".encode()
                 if fault and fault.kind == "encoding":
                     body = body.decode("utf-8").encode(fault.encoding, errors="replace")
+                if status == 200 and not fault:
+                    etag, modified = server.validators(self.path, body)
+                    headers = {"ETag": etag, "Last-Modified": modified, **headers}
+                    if server.is_not_modified(self.headers, etag, modified):
+                        with server._lock:
+                            server.not_modified.append(self.path)
+                        self.send_response(304)
+                        self.send_header("ETag", etag)
+                        self.send_header("Last-Modified", modified)
+                        self.send_header("Content-Length", "0")
+                        self.end_headers()
+                        return
                 declared = len(body)
                 if fault and fault.kind == "truncate":
                     body = body[: len(body) // 2]

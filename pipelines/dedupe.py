@@ -8,7 +8,12 @@ store's outcome for the item is handed over explicitly (`session.outcome_of`).
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
-from crawler.store.attaching import DEFAULT_BULK_AFTER, DEFAULT_BULK_SECONDS, IncidentAttacher
+from crawler.store.attaching import (
+    DEFAULT_BULK_AFTER,
+    DEFAULT_BULK_SECONDS,
+    DEFAULT_BULK_SHARE,
+    IncidentAttacher,
+)
 from crawler.store.notices import StoreWriteError
 from crawler.store.session import StoreSession
 
@@ -42,6 +47,7 @@ class DedupePipeline:
             self.session.store,
             bulk_after=settings.getint("BREACH_DEDUPE_BULK_AFTER", DEFAULT_BULK_AFTER),
             bulk_seconds=settings.getfloat("BREACH_DEDUPE_BULK_SECONDS", DEFAULT_BULK_SECONDS),
+            bulk_share=settings.getfloat("BREACH_DEDUPE_BULK_SHARE", DEFAULT_BULK_SHARE),
         )
 
     def process_item(self, item):

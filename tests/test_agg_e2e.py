@@ -116,7 +116,8 @@ def test_rankiteo_nightly_fetches_only_posts_modified_since_the_last_ok_run(
     result = run_spider("agg_rankiteo", db, base_url=base)
     assert result.returncode == 0, result
     assert len(server.requests_matching(r"-\d{4}/$")) == posts_before  # nothing new
-    assert stats_of(db, "agg_rankiteo")["breach/agg_rankiteo/sitemap/older_than_floor"] == 4
+    # Both sitemaps unchanged: asked for conditionally, two 304s, nothing read.
+    assert server.not_modified == ["/rankiteo/sitemap.xml", "/rankiteo/sitemap-posts.xml"]
 
     diablo = next(p for p in site.posts if p.post_id == "mdu002091825")
     diablo.lastmod = (datetime.now(UTC) + timedelta(minutes=1)).isoformat()
@@ -124,6 +125,7 @@ def test_rankiteo_nightly_fetches_only_posts_modified_since_the_last_ok_run(
     assert run_spider("agg_rankiteo", db, base_url=base).returncode == 0
     assert len(server.requests_matching(MOUNT_DIABLO)) == 2
     assert len(server.requests_matching(r"-\d{4}/$")) == posts_before + 1
+    assert stats_of(db, "agg_rankiteo")["breach/agg_rankiteo/sitemap/older_than_floor"] == 3
     assert notices(db, "agg_rankiteo")["mdu002091825"]["total_affected"] == 412
 
 

@@ -11,11 +11,11 @@ import io
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import parse_qs, urlsplit
 
-from parsel import Selector
-
 from crawler.pages import UnknownPageError, reader
+from crawler.pages.tree import css, first, parse_html, text_of, xpath
 from crawler.textparse.dates import parse_date
 from crawler.textparse.text import clean_text, normalize_label
 
@@ -72,11 +72,12 @@ class ListPage:
     doubt: str = ""
     pager: bool = False  # the page has a pager (a list of more than one page does)
     footer: bool = False  # the page's footer is there: the page was not cut short
+    active_page: int | None = None  # the 1-based page number the pager marks as current
 
 
-def _find_table(sel: Selector):
-    for table in sel.css("table"):
-        labels = [header_key(" ".join(th.css("::text").getall())) for th in table.css("thead th")]
+def _find_table(root):
+    for table in css("table")(root):
+        labels = [header_key(" ".join(css("::text")(th))) for th in css("thead th")(table)]
         if "organization name" in labels:
             return table, labels
     return None, []
@@ -90,10 +91,10 @@ def parse_list_page(html: str) -> ListPage:
         UnknownPageError: no results table (and no "no results" marker), changed headers, or
             a table without rows.
     """
-    sel = Selector(text=html)
-    table, labels = _find_table(sel)
+    root = parse_html(html)
+    table, labels = _find_table(root)
     if table is None:
-        if sel.css(EMPTY_MARKER):
+        if css(EMPTY_MARKER)(root):
             return ListPage(empty=True)
         raise UnknownPageError("no results table and no 'view-empty' marker")
     missing = [label for label in LIST_COLUMNS if label not in labels]
@@ -101,10 +102,11 @@ def parse_list_page(html: str) -> ListPage:
     if missing:
         raise UnknownPageError(f"table headers changed: missing {missing}, found {labels}")
     index = {LIST_COLUMNS[label]: i for i, label in enumerate(labels) if label in LIST_COLUMNS}
-    rows = [_parse_row(tr.css("td"), index) for tr in table.css("tbody tr")]
+    rows = [_parse_row(css("td")(tr), index) for tr in css("tbody tr")(table)]
     rows = [row for row in rows if row is not None]
-    next_href = sel.css(NEXT_LINK).get()
-    page = ListPage(rows, next_href, pager=bool(sel.css(PAGER)), footer=bool(sel.css(FOOTER)))
+    next_href = first(css(NEXT_LINK)(root))
+    page = ListPage(rows, next_href, pager=bool(css(PAGER)(root)), footer=bool(css(FOOTER)(root)),
+                    active_page=_active_page(root))  # fmt: skip
     if unknown:
         page.doubt = f"unknown table headers {unknown}"
     elif not rows:
@@ -119,15 +121,16 @@ def _parse_row(cells, index: dict[str, int]) -> dict | None:
     if len(cells) <= max(index.values()):
         return None
     name_cell = cells[index["entity_name"]]
-    href = name_cell.css("a::attr(href)").get()
+    href = first(css("a::attr(href)")(name_cell))
     match = NOTICE_ID.search(href or "")
     date_cell = cells[index["breach_dates"]]
-    spans = date_cell.css("span.date-display-single")
-    breach_dates = [clean_text(s.css("::text").get()) for s in spans] or [
-        clean_text(" ".join(date_cell.css("::text").getall()))
+    spans = css("span.date-display-single")(date_cell)
+    breach_dates = [clean_text(first(css("::text")(s))) for s in spans] or [
+        clean_text(" ".join(css("::text")(date_cell)))
     ]
-    name = clean_text(" ".join(name_cell.css("::text").getall()))
-    reported = clean_text(" ".join(cells[index["reported_date"]].css("::text").getall()))
+    name = clean_text(" ".join(css("::text")(name_cell)))
+    reported = clean_text(" ".join(css("::text")(cells[index["reported_date"]])))
+    machine = [v for s in spans for v in css("::attr(content)")(s)]
     return {
         "source_id": match.group(1) if match else None,
         "href": href,
@@ -137,7 +140,7 @@ def _parse_row(cells, index: dict[str, int]) -> dict | None:
         "raw": {
             "Organization Name": name,
             "Date(s) of Breach": ", ".join(d for d in breach_dates if d) or None,
-            "Date(s) of Breach (machine)": spans.css("::attr(content)").getall() or None,
+            "Date(s) of Breach (machine)": machine or None,
             "Reported Date": reported,
         },
     }
@@ -161,18 +164,30 @@ def list_page_key(url: str) -> tuple:
     return parts.path, tuple(sorted((k, tuple(v)) for k, v in query.items())), page
 
 
+@lru_cache(maxsize=8192)
+def _day(text: str) -> str | None:
+    """A date text as ISO (cached: a backfill sees the same few thousand dates again and
+    again, on list rows, detail pages and in the clean stage)."""
+    parsed = parse_date(text).value
+    return parsed.iso if parsed else None
+
+
 def dates_differ(list_dates: list[str], detail_dates: list[str]) -> bool:
     """Whether a detail page gives other breach dates than its list row (as days)."""
 
     def isos(texts):
-        return {d.value.iso for d in map(parse_date, texts) if d.value}
+        return {day for day in map(_day, texts) if day}
 
     return bool(detail_dates) and isos(list_dates) != isos(detail_dates)
 
 
 def active_page_number(html: str) -> int | None:
     """The 1-based page number the pager marks as current, if there is a pager."""
-    text = Selector(text=html).css("ul.pagination li.active span::text").get()
+    return _active_page(parse_html(html))
+
+
+def _active_page(root) -> int | None:
+    text = first(css("ul.pagination li.active span::text")(root))
     return int(text) if text and text.strip().isdigit() else None
 
 
@@ -187,11 +202,11 @@ def parse_detail_page(html: str) -> dict:
     Raises:
         UnknownPageError: no known label on the page.
     """
-    sel = Selector(text=html)
+    root = parse_html(html)
     found: dict = {}
-    _read_labels(sel.css("div.field > div.field-label"), found)
+    _read_labels(css("div.field > div.field-label")(root), found)
     if not set(DETAIL_LABELS.values()) <= set(found):  # a label outside Drupal's field markup
-        _read_labels(sel.xpath("//body//*[normalize-space(text())]"), found)
+        _read_labels(xpath("//body//*[normalize-space(text())]")(root), found)
     if not found:
         raise UnknownPageError("detail page without any known label")
     return found
@@ -199,18 +214,18 @@ def parse_detail_page(html: str) -> dict:
 
 def _read_labels(nodes, found: dict) -> None:
     for node in nodes:
-        own_text = normalize_label(" ".join(node.xpath("text()").getall()))
+        own_text = normalize_label(" ".join(xpath("text()")(node)))
         key = DETAIL_LABELS.get(header_key(own_text))
         if key is None or key in found:
             continue
-        container = node.xpath("..")
-        label_text = clean_text(" ".join(node.xpath(".//text()").getall())) or ""
-        text = clean_text(" ".join(container.xpath(".//text()").getall())) or ""
+        container = node.getparent()
+        label_text = clean_text(text_of(node)) or ""
+        text = clean_text(text_of(container)) or ""
         value = clean_text(text.replace(label_text, "", 1))
         if key == "notice_urls":
-            hrefs = container.css("a::attr(href)").getall()
+            hrefs = css("a::attr(href)")(container)
             found[key] = [h.strip() for h in hrefs if not NOT_A_NOTICE.search(h)]
-            found["notice_names"] = [clean_text(t) for t in container.css("a::text").getall()]
+            found["notice_names"] = [clean_text(t) for t in css("a::text")(container)]
         elif key == "breach_dates":
             found[key] = LONG_DATE.findall(value or "") or ([value] if value else [])
         else:
@@ -267,15 +282,15 @@ def row_key(row: dict) -> tuple:
     return name, reported.iso if reported else row.get("reported_date")
 
 
-def completeness(list_keys: Counter, export_rows: list[dict], examples: int) -> dict:
-    """Notices in the list but not the export and the other way round, with examples."""
-    export_keys = Counter(row_key(row) for row in export_rows)
+def completeness(list_keys: Counter, export_keys: Counter, examples: int) -> dict:
+    """Notices in the list but not the export and the other way round, with examples
+    (`export_keys`: `row_key` of every export row, counted)."""
     only_export = export_keys - list_keys
     only_list = list_keys - export_keys
     return {
         "checked": True,
         "list_rows": sum(list_keys.values()),
-        "export_rows": len(export_rows),
+        "export_rows": sum(export_keys.values()),
         "only_in_export": sum(only_export.values()),
         "only_in_list": sum(only_list.values()),
         "examples_only_in_export": [list(k) for k in sorted(only_export)[:examples]],

@@ -18,9 +18,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from parsel import Selector
-
 from crawler.pages import UnknownPageError, reader
+from crawler.pages.tree import css, first, parse_html, text_of, xpath
 from crawler.textparse.text import clean_text, normalize_label
 
 VIEWER_LIST_PATH = "/agviewer/content/ag/985235c7-cb95-4be2-8792-a1252b4f8318/list.html"
@@ -69,10 +68,10 @@ def parse_list(html: str) -> ListPage:
     Raises:
         UnknownPageError: no table has a "Date Reported" and an entity/organization column.
     """
-    page = Selector(text=html)
-    for table in page.css("table"):
-        header_cells = table.xpath("./thead/tr[1]/th|./tr[1]/th|./thead/tr[1]/td|./tbody/tr[1]/th")
-        headers = [normalize_label(" ".join(c.xpath(".//text()").getall())) for c in header_cells]
+    page = parse_html(html)
+    for table in css("table")(page):
+        header_cells = xpath("./thead/tr[1]/th|./tr[1]/th|./thead/tr[1]/td|./tbody/tr[1]/th")(table)
+        headers = [normalize_label(text_of(c)) for c in header_cells]
         # "Date Reported" by meaning; any date column only when none says so (a "Date(s) of
         # Breach" column must never be read as the reported date).
         date_col = _header_index(headers, "reported", "received", "submitted")
@@ -82,19 +81,19 @@ def parse_list(html: str) -> ListPage:
         if date_col is None or name_col is None or date_col == name_col:
             continue
         return _read_rows(table, date_col, name_col)
-    seen = [normalize_label(" ".join(t.xpath(".//th//text()").getall())) for t in page.css("table")]
+    seen = [normalize_label(" ".join(xpath(".//th//text()")(t))) for t in css("table")(page)]
     raise UnknownPageError(f"no table with date and entity columns (table headers: {seen})")
 
 
-def _read_rows(table: Selector, date_col: int, name_col: int) -> ListPage:
+def _read_rows(table, date_col: int, name_col: int) -> ListPage:
     result = ListPage(rows=[])
-    for number, row in enumerate(table.xpath(".//tr[td]"), start=1):
-        cells = row.xpath("./td")
+    for number, row in enumerate(xpath(".//tr[td]")(table), start=1):
+        cells = xpath("./td")(row)
         if len(cells) <= max(date_col, name_col):
             result.problems.append(f"row {number}: {len(cells)} cells")
             continue
         entity_cell = cells[name_col]
-        href = entity_cell.xpath(".//a/@href").get() or ""
+        href = first(xpath(".//a/@href")(entity_cell)) or ""
         uuid = UUID.search(href)
         if not uuid:
             result.problems.append(f"row {number}: no detail link with a UUID ({href!r})")
@@ -102,9 +101,8 @@ def _read_rows(table: Selector, date_col: int, name_col: int) -> ListPage:
         result.rows.append(
             ListRow(
                 source_id=uuid.group().lower(),
-                reported_date=clean_text(" ".join(cells[date_col].xpath(".//text()").getall()))
-                or "",
-                entity_name=clean_text(" ".join(entity_cell.xpath(".//text()").getall())) or "",
+                reported_date=clean_text(text_of(cells[date_col])) or "",
+                entity_name=clean_text(text_of(entity_cell)) or "",
                 href=href.strip(),
             )
         )
@@ -172,30 +170,30 @@ def _section_of(heading: str) -> str | None:
     return None
 
 
-def _item_parts(li: Selector) -> tuple[str, str | list[str], list[str]]:
+def _item_parts(li) -> tuple[str, str | list[str], list[str]]:
     """Label, value as displayed, and link hrefs of one `<li>Label: <strong>v</strong></li>`."""
-    own_text = " ".join(li.xpath("./text()").getall())
+    own_text = " ".join(xpath("./text()")(li))
     label, _, rest = own_text.partition(":")
-    nested = [clean_text(" ".join(x.xpath(".//text()").getall())) for x in li.xpath("./ul/li")]
-    strong = [clean_text(" ".join(x.xpath(".//text()").getall())) for x in li.xpath("./strong")]
+    nested = [clean_text(text_of(x)) for x in xpath("./ul/li")(li)]
+    strong = [clean_text(text_of(x)) for x in xpath("./strong")(li)]
     if nested:
         value: str | list[str] = [v for v in nested if v]
     elif strong:
         value = " ".join(v for v in strong if v)
     else:
         value = clean_text(rest) or ""
-    hrefs = [h.strip() for h in li.xpath("./strong//a/@href|./a/@href").getall() if h.strip()]
+    hrefs = [h.strip() for h in xpath("./strong//a/@href|./a/@href")(li) if h.strip()]
     return clean_text(label) or "", value, hrefs
 
 
-def _items_with_headings(container: Selector):
+def _items_with_headings(container):
     """Each top-level `<li>` with the text of the `<h2>` before its list.
 
     The heading is looked up once per list, not per item: `preceding::` scans the document.
     """
-    for ul in container.xpath(".//ul[not(ancestor::li)]"):
-        heading = clean_text(" ".join(ul.xpath("preceding::h2[1]//text()").getall())) or ""
-        for li in ul.xpath("./li"):
+    for ul in xpath(".//ul[not(ancestor::li)]")(container):
+        heading = clean_text(" ".join(xpath("preceding::h2[1]//text()")(ul))) or ""
+        for li in xpath("./li")(ul):
             yield li, heading
 
 
@@ -210,8 +208,8 @@ def parse_detail(html: str, urljoin: Callable[[str], str]) -> DetailPage:
     Raises:
         UnknownPageError: not one known label on the page.
     """
-    page = Selector(text=html)
-    container = page.css("#content, #maincontent3") or page.xpath("//body") or page
+    page = parse_html(html)
+    container = css("#content, #maincontent3")(page) or xpath("//body")(page) or [page]
     result = DetailPage(fields={}, raw={}, known_labels=0)
     address: dict[str, str] = {}
     service: dict[str, str] = {}

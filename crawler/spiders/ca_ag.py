@@ -13,8 +13,13 @@
   context already allows (it sets OP_LEGACY_SERVER_CONNECT).
 
 Modes: nightly reads list pages until one holds only notices already stored (an unchanged
-portal costs one list request; after an unhealthy crawl it reads every page) and fetches detail pages only for new notices; backfill reads
-every list page and the CSV export.
+portal costs one list request, or a 304 to its conditional request; after an unhealthy crawl
+it reads every page) and fetches detail pages only for new notices and those still waiting;
+backfill reads every list page and the CSV export.
+
+On the live portal the list is read first: every notice is stored from its list row, flagged
+`detail_pending`, then detail pages follow newest first within the run's time budget
+(crawler/spiders/details.py); a copy served at full speed reads details as it goes.
 """
 
 from collections import Counter
@@ -25,6 +30,9 @@ from crawler.items import BreachNotice
 from crawler.pages import UnknownPageError
 from crawler.pages import ca_ag as ca
 from crawler.spiders.base import BreachSpider, add_flag
+from crawler.spiders.conditional import Validators
+from crawler.spiders.details import PENDING, DetailQueue, Waiting
+from crawler.store.db import loads
 from crawler.textparse.decoding import misdecoded
 
 LIST_PATH = "/privacy/databreach/list"
@@ -52,8 +60,17 @@ class CaAgSpider(BreachSpider):
         self.list_keys: Counter = Counter()  # (name, reported) of every list row seen
         self.list_complete = False
         self.list_pages_read: set[tuple] = set()  # (path, other query, page index)
-        self.export_rows: list[dict] | None = None
+        # The CSV export's rows as completeness keys, counted (not the rows: 50k dicts).
+        self.export_keys: Counter | None = None
         self.stop_at_stored_page = self.mode == "nightly"  # decided again in start()
+        self.details: DetailQueue | None = None
+        self.validators = Validators(self)
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.details = DetailQueue(crawler, spider, spider._detail_request, spider._waiting_in_db)
+        return spider
 
     async def start(self):
         # Under JOBDIR (scrapy backfill) `state` persists across a stop and resume.
@@ -62,7 +79,9 @@ class CaAgSpider(BreachSpider):
         self.stop_at_stored_page = self.mode == "nightly" and self.previous_run_ok()
         if self.mode == "nightly" and not self.stop_at_stored_page:
             self.logger.info("The previous crawl was not healthy: reading every list page")
-        yield scrapy.Request(self.url(LIST_PATH), callback=self.parse, cb_kwargs={"page": 0})
+        first = scrapy.Request(self.url(LIST_PATH), callback=self.parse, cb_kwargs={"page": 0})
+        # An unchanged first page (304) means nothing new: only when the last run read it.
+        yield self.validators.conditional(first) if self.stop_at_stored_page else first
         if self.mode == "backfill":
             yield scrapy.Request(
                 self.url(EXPORT_PATH), callback=self.parse_export, errback=self.export_failed
@@ -75,6 +94,12 @@ class CaAgSpider(BreachSpider):
         @returns items 1
         @scrapes source_id entity_name reported_date
         """
+        if page == 0:
+            self.validators.remember(response)
+            if response.status == 304:
+                self.logger.info("First list page not modified since the last run: nothing new")
+                self.count("not_modified")
+                return
         self.list_pages_read.add(ca.list_page_key(response.url))
         try:
             result = ca.parse_list_page(response.text)
@@ -100,7 +125,24 @@ class CaAgSpider(BreachSpider):
             self.list_keys[ca.row_key(row)] += 1
             item = self._item(row, response)
             known = stored.get(row["source_id"])
-            if row["source_id"] and (known is None or "detail_missing" in known["flags"]):
+            if not (row["source_id"] and self._wants_detail(known)):
+                yield self._list_only(item, known)
+            elif self.details.list_first:
+                # Stored now from the list row; its detail page comes after the whole list.
+                waiting = Waiting(
+                    row["source_id"],
+                    self.resolve(response, row["href"]),
+                    {
+                        k: list(v) if isinstance(v, list) else v
+                        for k, v in item.items()
+                        if k not in ("raw", "source", "source_kind", "source_id")
+                    },
+                )
+                add_flag(item, PENDING)
+                yield item
+                self.details.add(waiting)
+            else:
+                self.details.requested(row["source_id"])
                 yield scrapy.Request(
                     self.resolve(response, row["href"]),
                     callback=self.parse_detail,
@@ -110,11 +152,9 @@ class CaAgSpider(BreachSpider):
                     # stay few, so memory does not grow with the archive.
                     priority=1,
                 )
-            else:
-                yield self._list_only(item, known)
 
         next_url = self.resolve(response, result.next_href) if result.next_href else None
-        if self._pager_broken(response, page, next_url):
+        if self._pager_broken(response, page, next_url, result.active_page):
             return
         all_stored = bool(page_ids) and all(sid in stored for sid in page_ids)
         if next_url and not (self.stop_at_stored_page and all_stored and not cut):
@@ -145,9 +185,8 @@ class CaAgSpider(BreachSpider):
         self._completeness_not_checked(why)
         return why
 
-    def _pager_broken(self, response, page: int, next_url: str | None) -> bool:
+    def _pager_broken(self, response, page: int, next_url: str | None, current: int | None) -> bool:
         """A pager that does not advance is a layout error: the list is not followed on."""
-        current = ca.active_page_number(response.text)
         if current is not None and current != page + 1:
             why = f"asked for list page {page + 1}, the pager says it is page {current}"
         elif next_url and ca.list_page_key(next_url) in self.list_pages_read:
@@ -161,6 +200,38 @@ class CaAgSpider(BreachSpider):
     def _completeness_not_checked(self, why: str) -> None:
         if self.mode == "backfill":
             self.run_details["completeness"] = {"checked": False, "why": why}
+
+    @staticmethod
+    def _wants_detail(known: dict | None) -> bool:
+        return known is None or bool({"detail_missing", PENDING} & set(known["flags"]))
+
+    # --- Waiting detail pages (crawler/spiders/details.py) ------------------------------------
+    def _detail_request(self, waiting: Waiting, priority: int) -> scrapy.Request:
+        item = self.notice(source_id=waiting.source_id, **waiting.fields)
+        return scrapy.Request(
+            waiting.url,
+            callback=self.parse_detail,
+            errback=self.detail_failed,
+            cb_kwargs={"item": item},
+            priority=priority,
+        )
+
+    def _waiting_in_db(self) -> list[Waiting]:
+        """Notices of this source still waiting for their detail page, newest first."""
+        rows = self._read(
+            "select source_id, url, entity_name, reported_date, breach_dates, flags from notices"
+            " where source = ? and status = 'active' and flags like ?"
+            " order by reported_date desc, source_id desc",
+            (self.name, f'%"{PENDING}"%'),
+        )
+        waiting = []
+        for source_id, url, name, reported, dates, flags in rows:
+            fields = {"url": url, "entity_name": name, "reported_date": reported}
+            fields["flags"] = [f for f in loads(flags, []) if f not in (PENDING, "detail_missing")]
+            if not loads(dates, []):  # the detail page's dates fill in; stored ones stay
+                fields["breach_dates"] = []
+            waiting.append(Waiting(source_id, self.rebase(url), fields))
+        return waiting
 
     def _item(self, row: dict, response) -> BreachNotice:
         item = self.notice(
@@ -214,14 +285,17 @@ class CaAgSpider(BreachSpider):
             self.canonical(self.resolve(response, h)) for h in detail.get("notice_urls", [])
         ]
         item["raw"] = {
-            **item["raw"],
+            **item.get("raw", {}),
             "Sample of Notice": detail.get("notice_names"),
             "Organization Name (detail)": detail.get("entity_name"),
             "Date(s) of Breach (detail)": detail.get("breach_dates"),
         }
-        if not item["breach_dates"] or item["breach_dates"] == ["n/a"]:
-            item["breach_dates"] = detail.get("breach_dates") or item["breach_dates"]
-        elif ca.dates_differ(item["breach_dates"], detail.get("breach_dates") or []):
+        list_dates = item.get("breach_dates")
+        if list_dates is None:  # a notice from an earlier run: its stored dates stay
+            pass
+        elif not list_dates or list_dates == ["n/a"]:
+            item["breach_dates"] = detail.get("breach_dates") or list_dates
+        elif ca.dates_differ(list_dates, detail.get("breach_dates") or []):
             add_flag(item, "detail_dates_differ")
         # The same notice's name from the better-decoded of its two pages.
         detail_name = detail.get("entity_name")
@@ -256,11 +330,12 @@ class CaAgSpider(BreachSpider):
     # --- Backfill: is the list complete? ------------------------------------------------------
     def parse_export(self, response):
         try:
-            self.export_rows = ca.parse_export_csv(response.text)
+            rows = ca.parse_export_csv(response.text)
         except UnknownPageError as error:
             self.layout_changed(response, str(error))
             return
-        self.logger.info("CSV export: %d rows", len(self.export_rows))
+        self.export_keys = Counter(ca.row_key(row) for row in rows)
+        self.logger.info("CSV export: %d rows", len(rows))
         self._check_completeness()
 
     def export_failed(self, failure):
@@ -281,9 +356,9 @@ class CaAgSpider(BreachSpider):
         """Report notices in the list but not the CSV export, and the other way round."""
         if self.mode != "backfill" or self._resumed():
             return
-        if not self.list_complete or self.export_rows is None:
+        if not self.list_complete or self.export_keys is None:
             return
-        report = ca.completeness(self.list_keys, self.export_rows, EXAMPLES)
+        report = ca.completeness(self.list_keys, self.export_keys, EXAMPLES)
         self.run_details["completeness"] = report
         self.crawler.stats.set_value("breach/ca_ag/only_in_export", report["only_in_export"])
         self.crawler.stats.set_value("breach/ca_ag/only_in_list", report["only_in_list"])

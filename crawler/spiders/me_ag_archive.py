@@ -20,6 +20,8 @@ https://www.maine.gov/ag/news-and-library/archives
 - Counts: the form export has total and Maine counts; the log only Maine counts.
 
 Modes: backfill only (the archive is closed: re-reading it nightly would change nothing).
+The workbooks are asked for conditionally (crawler/spiders/conditional.py): a re-run against
+unchanged workbooks costs a 304 each, and nothing is read or written.
 """
 
 import re
@@ -29,6 +31,7 @@ import scrapy
 from crawler.pages import UnknownPageError
 from crawler.pages import me_ag_archive as archive
 from crawler.spiders.base import BreachSpider
+from crawler.spiders.conditional import Validators
 
 _ARCHIVE_LINK_TEXT = re.compile(r"data breach notices", re.IGNORECASE)
 # The archives page has listed exactly these two workbooks since 2020.
@@ -43,6 +46,10 @@ class MeAgArchiveSpider(BreachSpider):
     modes = ("backfill",)
     live_base_url = "https://www.maine.gov"
     live_aliases = ("maine.gov",)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.validators = Validators(self)
 
     async def start(self):
         yield scrapy.Request(self.url(archive.ARCHIVES_PATH), callback=self.parse)
@@ -69,10 +76,17 @@ class MeAgArchiveSpider(BreachSpider):
                 f"expected {EXPECTED_WORKBOOKS} breach-notice workbooks, found {len(links)}",
             )
         for url in links:
-            yield scrapy.Request(url, callback=self.parse_workbook)
+            request = scrapy.Request(url, callback=self.parse_workbook)
+            yield self.validators.conditional(request)
 
     def parse_workbook(self, response):
         """Every notice row of one archive workbook."""
+        self.validators.remember(response)
+        if response.status == 304:
+            self.logger.info("Workbook not modified since the last run: %s", response.url)
+            url = self.canonical(response.url)
+            self.run_details.setdefault("workbooks", {}).setdefault(url, {})["not_modified"] = True
+            return
         try:
             kind, notices = archive.parse_workbook(response.body)
         except UnknownPageError as error:

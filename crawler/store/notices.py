@@ -71,6 +71,21 @@ def _database_failure(error: Exception) -> bool:
     )
 
 
+def _completes_list_row(stored: dict, old: dict, new: dict) -> bool:
+    """A notice stored from its list row, waiting for its detail page, now completed by it:
+    the detail page only adds (no value the list gave changes), so the list-only row is not
+    kept as a version of its own: it was the same notice, read in two steps."""
+    if "detail_pending" not in (stored.get("flags") or []):
+        return False
+    for column, value in old.items():
+        if column == "raw":
+            if any(new["raw"].get(k) != v for k, v in (value or {}).items()):
+                return False
+        elif value not in (None, [], "") and new.get(column) != value:
+            return False
+    return True
+
+
 class NoticeStore:
     """The write path for notices, usable without Scrapy (rebuilds, tests, tools)."""
 
@@ -95,6 +110,7 @@ class NoticeStore:
         self.lost: Counter = Counter()  # written, then rolled back with a failed batch
         self.failures: list[str] = []
         self._batch_opened = 0.0
+        self._statements: dict[tuple, str] = {}
 
     @contextmanager
     def writing(self):
@@ -167,14 +183,36 @@ class NoticeStore:
         (counted in `committed` once its batch commits)."""
         seen_at = seen_at or now_iso()
         with self.writing():
-            rows = list(self.db.query("select * from notices where id = ?", [record["id"]]))
-            if not rows:
+            cursor = self.db.conn.execute("select * from notices where id = ?", [record["id"]])
+            row = cursor.fetchone()
+            if row is None:
                 self._insert(record, seen_at)
                 outcome = "new"
             else:
-                outcome = self._update(decode_row(rows[0]), record, seen_at)
+                stored = dict(zip([d[0] for d in cursor.description], row, strict=True))
+                outcome = self._update(decode_row(stored), record, seen_at)
         self._record(outcome)
         return outcome
+
+    # Plain SQL, one statement per column set: sqlite-utils' insert and update re-read the
+    # table's schema on every call, which was most of the store's time in a backfill.
+    def _insert_row(self, table: str, row: dict) -> None:
+        columns = tuple(row)
+        sql = self._statements.get((table, columns))
+        if sql is None:
+            names = ", ".join(f"[{c}]" for c in columns)
+            sql = f"insert into [{table}] ({names}) values ({', '.join('?' * len(columns))})"
+            self._statements[(table, columns)] = sql
+        self.db.conn.execute(sql, [row[c] for c in columns])
+
+    def _update_row(self, notice_id: str, changes: dict) -> None:
+        columns = tuple(changes)
+        sql = self._statements.get(("update", columns))
+        if sql is None:
+            sets = ", ".join(f"[{c}] = ?" for c in columns)
+            sql = f"update notices set {sets} where id = ?"
+            self._statements[("update", columns)] = sql
+        self.db.conn.execute(sql, [*(changes[c] for c in columns), notice_id])
 
     def _insert(self, record: dict, seen_at: str) -> None:
         content = {k: record.get(k) for k in CONTENT_COLUMNS}
@@ -188,7 +226,7 @@ class NoticeStore:
             "first_seen_at": seen_at,
             "last_seen_at": seen_at,
         }
-        self.db["notices"].insert(self._encode(row))
+        self._insert_row("notices", self._encode(row))
 
     def _update(self, stored: dict, record: dict, seen_at: str) -> str:
         old_content = {k: stored.get(k) for k in CONTENT_COLUMNS}
@@ -202,7 +240,11 @@ class NoticeStore:
             changes["flags"] = record["flags"]
         outcome = "unchanged"
         if new_hash != stored["content_hash"]:
-            self.db["notice_versions"].insert(
+            outcome = "updated"
+            changes.update(new_content, content_hash=new_hash, content_since=seen_at)
+        if outcome == "updated" and not _completes_list_row(stored, old_content, new_content):
+            self._insert_row(
+                "notice_versions",
                 {
                     "notice_id": stored["id"],
                     "content_hash": stored["content_hash"],
@@ -210,11 +252,9 @@ class NoticeStore:
                     "seen_from": stored["content_since"],
                     "replaced_at": seen_at,
                     "run_id": self.run_id,
-                }
+                },
             )
-            changes.update(new_content, content_hash=new_hash, content_since=seen_at)
-            outcome = "updated"
-        self.db["notices"].update(stored["id"], self._encode(changes))
+        self._update_row(stored["id"], self._encode(changes))
         return outcome
 
     def mark_removed(self, source: str, source_ids: set[str], seen_at: str | None = None) -> int:
