@@ -15,13 +15,12 @@ The columns and the rows themselves are crawler/export_rows.py's.
 """
 
 import csv
-import os
 import sys
-import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from crawler.atomicfile import atomic_write
 from crawler.export_rows import COLUMNS, Window, incident_rows, notice_rows
 from crawler.export_rows import INCIDENT_COLUMNS as INCIDENT_COLUMNS  # re-exported
 from crawler.export_rows import NOTICE_COLUMNS as NOTICE_COLUMNS  # re-exported
@@ -100,17 +99,8 @@ def write_csv(handle, kind: str, rows) -> int:
 
 def write_atomically(path: Path, kind: str, rows, *, excel: bool = False) -> int:
     """Write the CSV to a temporary file beside `path`, then move it over `path`."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding=encoding(excel), newline="") as handle:
-            count = write_csv(handle, kind, rows)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    with atomic_write(path, "w", encoding=encoding(excel), newline="") as handle:
+        count = write_csv(handle, kind, rows)
     return count
 
 

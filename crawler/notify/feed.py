@@ -7,9 +7,10 @@ started, rather than lost or fatal.
 """
 
 import os
-import tempfile
 import xml.etree.ElementTree as ET
 from pathlib import Path
+
+from crawler.atomicfile import atomic_write
 
 ATOM = "http://www.w3.org/2005/Atom"
 ET.register_namespace("", ATOM)
@@ -97,15 +98,6 @@ def write_feed(path: Path, entries: list[dict], updated: str, keep: int) -> int:
     _text(author, "name", "breach-crawler")
     kept = ([_entry(e, updated) for e in entries] + _old_entries(path))[: max(keep, 0)]
     root.extend(kept)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            ET.ElementTree(root).write(handle, encoding="utf-8", xml_declaration=True)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    with atomic_write(path) as handle:
+        ET.ElementTree(root).write(handle, encoding="utf-8", xml_declaration=True)
     return len(kept)
