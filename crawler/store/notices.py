@@ -37,6 +37,7 @@ from contextlib import contextmanager
 
 from crawler.matching.incidents import attach_notices
 from crawler.store.db import JSON_COLUMNS, dumps, immediate, loads, now_iso
+from crawler.store.statements import Statements
 
 # Columns that are published content: a change in one of them makes a new version.
 CONTENT_COLUMNS = (
@@ -110,7 +111,7 @@ class NoticeStore:
         self.lost: Counter = Counter()  # written, then rolled back with a failed batch
         self.failures: list[str] = []
         self._batch_opened = 0.0
-        self._statements: dict[tuple, str] = {}
+        self.sql = Statements(db.conn)  # crawler/store/statements.py
 
     @contextmanager
     def writing(self):
@@ -194,26 +195,6 @@ class NoticeStore:
         self._record(outcome)
         return outcome
 
-    # Plain SQL, one statement per column set: sqlite-utils' insert and update re-read the
-    # table's schema on every call, which was most of the store's time in a backfill.
-    def _insert_row(self, table: str, row: dict) -> None:
-        columns = tuple(row)
-        sql = self._statements.get((table, columns))
-        if sql is None:
-            names = ", ".join(f"[{c}]" for c in columns)
-            sql = f"insert into [{table}] ({names}) values ({', '.join('?' * len(columns))})"
-            self._statements[(table, columns)] = sql
-        self.db.conn.execute(sql, [row[c] for c in columns])
-
-    def _update_row(self, notice_id: str, changes: dict) -> None:
-        columns = tuple(changes)
-        sql = self._statements.get(("update", columns))
-        if sql is None:
-            sets = ", ".join(f"[{c}] = ?" for c in columns)
-            sql = f"update notices set {sets} where id = ?"
-            self._statements[("update", columns)] = sql
-        self.db.conn.execute(sql, [*(changes[c] for c in columns), notice_id])
-
     def _insert(self, record: dict, seen_at: str) -> None:
         content = {k: record.get(k) for k in CONTENT_COLUMNS}
         row = {
@@ -226,7 +207,7 @@ class NoticeStore:
             "first_seen_at": seen_at,
             "last_seen_at": seen_at,
         }
-        self._insert_row("notices", self._encode(row))
+        self.sql.insert("notices", self._encode(row))
 
     def _update(self, stored: dict, record: dict, seen_at: str) -> str:
         old_content = {k: stored.get(k) for k in CONTENT_COLUMNS}
@@ -243,7 +224,7 @@ class NoticeStore:
             outcome = "updated"
             changes.update(new_content, content_hash=new_hash, content_since=seen_at)
         if outcome == "updated" and not _completes_list_row(stored, old_content, new_content):
-            self._insert_row(
+            self.sql.insert(
                 "notice_versions",
                 {
                     "notice_id": stored["id"],
@@ -254,7 +235,7 @@ class NoticeStore:
                     "run_id": self.run_id,
                 },
             )
-        self._update_row(stored["id"], self._encode(changes))
+        self.sql.update("notices", stored["id"], self._encode(changes))
         return outcome
 
     def mark_removed(self, source: str, source_ids: set[str], seen_at: str | None = None) -> int:
