@@ -94,7 +94,9 @@ class Command(ScrapyCommand):
             # The reader went away (e.g. `| head`): the export is incomplete, the cursor stays.
             sys.stdout = None  # nothing more can be flushed to it at exit
             print(
-                "Output closed before the export was complete; cursor not moved.", file=sys.stderr
+                "Output closed before the export was complete"
+                + ("." if since else "; cursor not moved."),
+                file=sys.stderr,
             )
             self.exitcode = 1
             return

@@ -22,7 +22,9 @@ def review_rows(
         elif match.rule == RULE_LIST_LEAD:
             reason = "one name is the first of a list of entity names the other gives"
         else:
-            reason = f"similar names ({match.score:.2f}) below the join threshold, dates agree"
+            # Truncated, never rounded up: 0.9167 shown as "0.92" would read as the threshold.
+            shown = int(match.score * 1000) / 1000
+            reason = f"similar names ({shown:.3f}) below the join threshold, dates agree"
         rows[(later.id, earlier.id)] = (match.rule, match.score, reason)
     for review in reviews:
         rows[(review.notice_id, review.candidate_notice_id)] = (
