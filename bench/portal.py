@@ -270,6 +270,20 @@ async def _client(host: str, port: int, paths: list[str], concurrency: int) -> f
     return time.perf_counter() - started
 
 
+def request_mix(pages: dict, requests: int) -> list[str]:
+    """A crawl's page mix for timing a server alone: CA detail pages, spread over the copy,
+    with one list page per 50 of them."""
+    details = [k for k in pages if "/reports/" in k]
+    lists = [k for k in pages if "/databreach/list" in k and "export" not in k]
+    step = max(1, len(details) // requests)
+    mix = []
+    for i, path in enumerate(details[::step][:requests]):
+        mix.append(path)
+        if i % 50 == 0:
+            mix.append(lists[(i // 50) % len(lists)])
+    return mix
+
+
 def measure(ca_count: int, me_count: int, requests: int, concurrency: int = 32) -> dict:
     """Requests/s of PortalServer and of the pre-rendered server, each serving a mix of
     list and detail pages (the crawl's mix: 1 list page per 50 detail pages)."""
@@ -279,14 +293,7 @@ def measure(ca_count: int, me_count: int, requests: int, concurrency: int = 32) 
     started = time.perf_counter()
     pages = prerender(copy)
     render_s = time.perf_counter() - started
-    details = [k for k in pages if "/reports/" in k]
-    lists = [k for k in pages if "/databreach/list" in k and "export" not in k]
-    step = max(1, len(details) // requests)
-    mix = []
-    for i, path in enumerate(details[::step][:requests]):
-        mix.append(path)
-        if i % 50 == 0:
-            mix.append(lists[(i // 50) % len(lists)])
+    mix = request_mix(pages, requests)
     result = {"ca_notices": ca_count, "render_all_s": round(render_s, 1),
               "pages": len(pages), "requests": len(mix), "concurrency": concurrency}  # fmt: skip
 

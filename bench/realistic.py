@@ -179,14 +179,7 @@ def measure(
     import asyncio
     import multiprocessing as mp
 
-    details = [k for k in raw_pages if "/reports/" in k]
-    lists = [k for k in raw_pages if "/databreach/list" in k and "export" not in k]
-    step = max(1, len(details) // requests)
-    mix = []
-    for i, path in enumerate(details[::step][:requests]):
-        mix.append(path)
-        if i % 50 == 0:
-            mix.append(lists[(i // 50) % len(lists)])
+    mix = portal.request_mix(raw_pages, requests)
 
     def run(q):
         httpd = serve(raw_pages, server_ms)
