@@ -44,7 +44,13 @@ def server(s: dict) -> list[str]:
 
 
 def crawls(args, results: dict, sources, median_run) -> list[str]:
-    lines = ["## Bare Scrapy vs our full crawl (backfill of the whole copy)", ""]
+    lines = [
+        "## Bare Scrapy vs our full crawl (backfill of the whole copy)",
+        "",
+        "Each source's full crawl goes into a fresh database (the crawl into a database that "
+        "already holds the CA copy is the next section).",
+        "",
+    ]
     for size, r in results.items():
         c = r["counts"]
         lines += [
@@ -107,6 +113,8 @@ def crawls(args, results: dict, sources, median_run) -> list[str]:
                 lines.append(f"| {size:,} | {spider} | {n['requests']} | {n['items']} "
                              f"| {fmt(n['wall'])} | {fmt(n['elapsed'], 2)} |")  # fmt: skip
         lines.append("")
+    lines += into_ca_db(results, median_run)
+    lines += stages(results, median_run)
     for size, r in results.items():
         for spider, (rows, css) in r.get("profile", {}).items():
             lines += [
@@ -167,3 +175,78 @@ def export(ex: dict | None) -> list[str]:
         f"For reference, `scrapy version` (start-up alone) takes {s['wall']:.2f} s.",
         "",
     ]
+
+
+def into_ca_db(results: dict, median_run) -> list[str]:
+    """Maine and Rankiteo backfilled into a copy of the CA crawl's database."""
+    rows = []
+    for size, r in results.items():
+        big = r.get("into_ca_db")
+        if not big:
+            continue
+        stored = big["stored_before"]
+        for spider, x in big.items():
+            if spider == "stored_before":
+                continue
+            b = median_run(r["runs"][spider], "bare")
+            f = median_run(r["runs"][spider], "full")
+            rows.append(
+                f"| {size:,} | {spider} | {stored:,} | {x['items'] or '-'} | {fmt(x['wall'])} "
+                f"| **{x['wall'] / b['wall']:.2f}x** | {fmt(x['cpu'])} | {x['cpu'] / b['cpu']:.2f}x "
+                f"| {fmt(f['wall'])} | {fmt(x['rss_mb'], 0)} | {x['load']:.2f} |"
+            )
+            stored += x["items"] or 0
+    if not rows:
+        return []
+    return [
+        "## Into a database that already holds the CA copy",
+        "",
+        "The same full crawls of Maine, then Rankiteo, into a copy of the CA crawl's database "
+        "(incidents are matched against every stored notice). Ratios against the same bare "
+        "crawl as above.",
+        "",
+        "| copy (CA notices) | source | notices already stored | notices | wall (s) "
+        "| vs bare, wall | CPU (s) | vs bare, CPU | wall into a fresh db (s) | peak RSS (MB) | load |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        *rows,
+        "",
+    ]
+
+
+def stages(results: dict, median_run) -> list[str]:
+    """bench/stages.py: the full crawl with its stages switched on one at a time."""
+    lines = []
+    for size, r in results.items():
+        for spider, variants in r.get("stages", {}).items():
+            b = median_run(r["runs"][spider], "bare")
+            f = median_run(r["runs"][spider], "full")
+            rows = [{"label": "bare Scrapy (bench/bare_spider.py)", **b}, *variants,
+                    {"label": "+ feed (FEEDS jsonl): the full crawl", **f}]  # fmt: skip
+            gap = f["cpu"] - b["cpu"]
+            lines += [
+                f"## What each stage costs: {spider}, {size:,}-notice copy",
+                "",
+                "bench/stages.py: the real crawl with its stages switched on one at a time, each "
+                "into a fresh database (one run each; bare and full are the median runs above). "
+                "The added CPU of a row is its cost; the last column is its share of what the "
+                "full crawl costs beyond the bare crawl.",
+                "",
+                "| crawl | wall (s) | vs bare | CPU (s) | added CPU (s) | share of the gap | "
+                "peak RSS (MB) |",
+                "|---|---:|---:|---:|---:|---:|---:|",
+            ]
+            previous = None
+            for x in rows:
+                added = "" if previous is None else f"{x['cpu'] - previous:+.1f}"
+                share = (
+                    ""
+                    if previous is None or gap <= 0
+                    else f"{100 * (x['cpu'] - previous) / gap:.0f}%"
+                )
+                lines.append(
+                    f"| {x['label']} | {fmt(x['wall'])} | {x['wall'] / b['wall']:.2f}x "
+                    f"| {fmt(x['cpu'])} | {added} | {share} | {fmt(x['rss_mb'], 0)} |"
+                )
+                previous = x["cpu"]
+            lines.append("")
+    return lines

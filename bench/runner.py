@@ -32,6 +32,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import report
+import stages
 from crawls import (
     BENCH,
     PY,
@@ -77,9 +78,11 @@ def crawl_size(args, size: int, me: int, tmp: Path) -> dict:
     sources = [s for s in SOURCES if s[0] in args.sources]
     try:
         for rep in range(args.repeat):
-            db = tmp / f"full-{size}-{rep}" / "breaches.db"
-            db.parent.mkdir()
             for prefix, spider in sources:
+                # Each source into a fresh database: the backfill the targets are about. The
+                # crawl into a database that already holds the CA copy is measured below.
+                db = tmp / f"full-{size}-{rep}-{spider}" / "breaches.db"
+                db.parent.mkdir()
                 pair = {}
                 # Alternate the order so a drift in machine load does not favour one side.
                 order = ("bare", "full") if rep % 2 == 0 else ("full", "bare")
@@ -97,6 +100,8 @@ def crawl_size(args, size: int, me: int, tmp: Path) -> dict:
                     n = full(copy, prefix, spider, db, "nightly")
                     log(f"  {spider} nightly: {n['requests']} requests, {n['wall']:.1f}s")
                     out.setdefault("nightly", {})[spider] = n
+        if "ca" in args.sources and not args.no_big_db:
+            out["into_ca_db"] = into_ca_database(copy, sources, tmp, size, args.repeat)
         if "ca" in args.sources and not args.no_list_first:
             # The live path at full speed: every notice written from its list row, then
             # completed by its detail page (crawler/spiders/details.py).
@@ -105,6 +110,12 @@ def crawl_size(args, size: int, me: int, tmp: Path) -> dict:
             lf = full(copy, "ca", "ca_ag", db2, "backfill", extra=["-s", "BREACH_LIST_FIRST=1"])
             log(f"  ca_ag list-first: {lf['wall']:.1f}s, {lf['rss_mb']:.0f} MB")
             out["ca_list_first"] = lf
+        if size == args.sizes[0] and args.stages:
+            out["stages"] = {}
+            for prefix, spider in sources:
+                if prefix in args.stages:
+                    log(f"  stages of the full {spider} crawl (bench/stages.py)")
+                    out["stages"][spider] = stages.measure(copy, prefix, spider, tmp / "stages")
         if size == args.sizes[0] and not args.no_profile and PYSPY.exists():
             out["profile"] = {}
             for prefix, spider in sources:
@@ -120,6 +131,27 @@ def crawl_size(args, size: int, me: int, tmp: Path) -> dict:
     finally:
         copy.stop()
     return out
+
+
+def into_ca_database(copy: Copy, sources, tmp: Path, size: int, repeat: int) -> dict:
+    """Maine and Rankiteo backfilled into a copy of the CA crawl's database (~size notices):
+    the incident matching then works against every stored notice, and memory with it."""
+    ca_db = tmp / f"full-{size}-{repeat - 1}-ca_ag" / "breaches.db"
+    big = tmp / f"big-{size}" / "breaches.db"
+    big.parent.mkdir()
+    with sqlite3.connect(ca_db) as src, sqlite3.connect(big) as dst:
+        src.backup(dst)  # the WAL's pages included
+    stored = sqlite3.connect(big).execute("select count(*) from notices").fetchone()[0]
+    result = {"stored_before": stored}
+    for prefix, spider in sources:
+        if prefix == "ca":
+            continue
+        r = full(copy, prefix, spider, big, "backfill")
+        log(f"  {spider} into the CA database ({stored:,} notices): {r['wall']:.1f}s, "
+            f"{r['rss_mb']:.0f} MB")  # fmt: skip
+        result[spider] = r
+        stored += r["items"] or 0
+    return result
 
 
 def median_run(pairs: list[dict], kind: str) -> dict:
@@ -142,6 +174,10 @@ def main() -> None:
     parser.add_argument("--no-nightly", action="store_true")
     parser.add_argument("--no-list-first", action="store_true",
                         help="skip the extra CA crawl with BREACH_LIST_FIRST=1")  # fmt: skip
+    parser.add_argument("--no-big-db", action="store_true",
+                        help="skip Maine and Rankiteo crawled into the CA crawl's database")  # fmt: skip
+    parser.add_argument("--stages", nargs="*", default=["ca", "me"],
+                        help="sources whose stages are measured one at a time (none: skip)")  # fmt: skip
     parser.add_argument("--no-dedupe", action="store_true")
     parser.add_argument("--no-export", action="store_true")
     parser.add_argument("--no-live", action="store_true", help="skip the live time model")

@@ -117,3 +117,30 @@ def test_a_copy_served_at_full_speed_reads_details_as_it_goes(server, site, tmp_
     assert order.index("detail") < len(order) - 1 - order[::-1].index("list")
     assert waiting(db) == set()
     assert len(rows(db, "select id from notices")) == COPY_SIZE
+
+
+@pytest.mark.parametrize(
+    ("share", "details_fit"),
+    [(12, True), (6, False)],  # 6 s leaves less than the margin: no time for any detail page
+)
+def test_a_nightly_time_share_ends_the_detail_phase_in_time(server, site, tmp_path, share,
+                                                            details_fit):  # fmt: skip
+    """Under `scrapy nightly` a source's time share is its CLOSESPIDER_TIMEOUT: waiting details
+    get what is left of it, so the run ends `ok` (not stopped early by the timeout), whatever
+    the budget setting says (0 = no limit of its own)."""
+    db = tmp_path / "t.db"
+    # 120 detail pages at 0.25 s a request take ~30 s: far beyond either share.
+    shared = {**POLITE, "DOWNLOAD_DELAY": 0.25, "BREACH_RUN_BUDGET_SECONDS": 0,
+              "CLOSESPIDER_TIMEOUT": share}  # fmt: skip
+    result = run_spider("ca_ag", db, base_url=server.base_url("/ca"), mode="backfill",
+                        settings=shared)  # fmt: skip
+    assert result.returncode == 0, result
+    run = last_run(db, "ca_ag")
+    assert (run["source_status"], run["finish_reason"]) == ("ok", "finished"), run
+    fetched = detail_ids(server.requests)
+    assert (len(fetched) > 0) is details_fit
+    assert len(fetched) < COPY_SIZE // 2
+    details = run["details"]["details"]
+    assert details["budget_spent"] is True
+    assert details["waiting"] == COPY_SIZE - len(fetched)
+    assert rows(db, "select count(*) n from notices") == [{"n": COPY_SIZE}]

@@ -73,7 +73,9 @@ class DetailQueue:
         # details get what is left of it, ending a batch early, so the run still ends `ok`.
         share = settings.getfloat("CLOSESPIDER_TIMEOUT")
         if share:
-            left = max(share - 2 * self.batch * max(self.rate, 1.0), 0.0)
+            # A share shorter than the margin leaves no time for details: a budget already
+            # spent, never 0 (which means "no limit" and would run into the timeout).
+            left = max(share - 2 * self.batch * max(self.rate, 1.0), 1e-3)
             self.budget = min(self.budget, left) if self.budget else left
         self.progress_every = settings.getfloat("BACKFILL_PROGRESS_SECONDS", 60.0)
         self.entries: list[Waiting] = []
