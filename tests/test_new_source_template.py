@@ -59,3 +59,14 @@ def test_a_generated_source_has_no_modes_and_stays_out_of_the_nightly(project_co
     backfill = run(["-m", "scrapy", "backfill", name], project_copy)
     assert backfill.returncode == 2, backfill.stderr
     assert f"{name} has no backfill" in backfill.stderr
+
+
+def test_a_name_already_taken_writes_nothing_and_fails(project_copy):
+    spiders = project_copy / "crawler" / "spiders"
+    before = sorted(p.name for p in spiders.iterdir())
+    again = run(["-m", "scrapy", "genspider", "-t", "aggregator", "ca_ag",
+                 "https://breaches.example.gov/list"], project_copy)  # fmt: skip
+    assert again.returncode == 1, again.stdout
+    assert "'ca_ag' already exists" in again.stdout
+    assert sorted(p.name for p in spiders.iterdir()) == before
+    assert not (project_copy / "tests").exists()  # no fixture folder either

@@ -36,6 +36,13 @@ class Command(ScrapyGenspiderCommand):
             raise UsageError("NAME must be a lower-case Python name, e.g. nj_ag")
         super().run(args, opts)
 
+    def _spider_exists(self, name: str) -> bool:
+        # Scrapy prints why and writes nothing, but exits 0: a script would take that as done.
+        exists = super()._spider_exists(name)
+        if exists:
+            self.exitcode = 1
+        return exists
+
     def _generate_template_variables(self, module, name, url, template_name):
         variables = super()._generate_template_variables(module, name, url, template_name)
         parts = urlsplit(url)
