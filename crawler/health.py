@@ -46,6 +46,15 @@ class SourceHealth:
     note: str = ""
 
 
+def unchanged(run: dict) -> bool:
+    """The source answered "not modified" (a 304) and nothing was listed: a quiet night, not a
+    low yield, and no figure for the median."""
+    stats = json.loads(run.get("stats") or "{}")
+    return not stats.get("breach/listed") and any(
+        key.endswith("/not_modified") and value for key, value in stats.items()
+    )
+
+
 def stored(run: dict) -> int:
     """Rows the source listed in the run (`breach/listed`), or, for runs recorded before
     spiders counted that, the notices it stored. A quiet night lists as much as a busy one."""
@@ -128,8 +137,10 @@ def assess(
         health.state, health.note = "offline", latest["status_reason"] or ""
     else:
         health.state = "ok"
-        previous = [stored(r) for r in ok_runs[1 : MEDIAN_RUNS + 1]]
-        if previous:
+        previous = [stored(r) for r in ok_runs[1:] if not unchanged(r)][:MEDIAN_RUNS]
+        if unchanged(latest):
+            health.note = "unchanged since the last run (not modified)"
+        elif previous:
             health.median_notices = statistics.median(previous)
             if stored(latest) < LOW_YIELD_SHARE * health.median_notices:
                 health.state = "low_yield"

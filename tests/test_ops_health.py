@@ -140,3 +140,19 @@ def test_yield_is_what_the_source_listed_not_what_was_new():
     # A list that suddenly shows a tenth of the notices is flagged.
     broken = {**quiet[0], "stats": '{"breach/listed": 590}'}
     assert health.assess("me_ag", [broken, *quiet]).state == "low_yield"
+
+
+def test_an_unchanged_source_a_304_is_not_a_low_yield():
+    # CA on a night its first list page has not changed: one 304, nothing listed.
+    read = [{"notices_new": 0, "notices_updated": 0, "notices_unchanged": 0, "source_status": "ok",
+             "started_at": f"2026-11-{d:02d}T03:00:00+00:00", "status_reason": "",
+             "stats": '{"breach/listed": 5300}'} for d in range(20, 5, -1)]  # fmt: skip
+    unchanged = {**read[0], "stats": '{"breach/listed": 0, "breach/ca_ag/not_modified": 1}'}
+    assessed = health.assess("ca_ag", [unchanged, *read])
+    assert (assessed.state, assessed.note) == ("ok", "unchanged since the last run (not modified)")
+    # Unchanged nights do not lower the median a later run is compared with.
+    half = {**read[0], "stats": '{"breach/listed": 2000}'}
+    assert health.assess("ca_ag", [half, *[unchanged] * 14, *read]).state == "low_yield"
+    # A 304 on one page while the list read shows nothing is still flagged.
+    empty = {**read[0], "stats": '{"breach/listed": 0}'}
+    assert health.assess("ca_ag", [empty, *read]).state == "low_yield"

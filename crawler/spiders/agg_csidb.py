@@ -77,6 +77,7 @@ class AggCsidbSpider(BreachSpider):
             uuid = match["uuid"].lower()
             if not seeded and self.mode == "nightly" and uuid in self.stored_notices():
                 self.count("incident_already_stored")
+                self.listed(1)  # seen again: the source still shows it (`scrapy health`)
                 return None
             callback, cb_kwargs = self.parse_incident, {"uuid": uuid}
         elif csidb.ORGANISATION_PATH.search(path):
