@@ -48,6 +48,9 @@ class ExportResult:
     rows: int
     window: Window
     path: str  # "-" for stdout
+    # Rows first seen at or after the window's end: left for the next export (stored within
+    # COMMIT_MARGIN of now, or after the start of a crawl still running).
+    after_window: int = 0
 
 
 def neutralise(value):
@@ -155,7 +158,9 @@ def export(
                  "file": output, "rows": count},
                 pk="name",
             )  # fmt: skip
-    return ExportResult(kind, count, window, output)
+    (after,) = db.execute(f"select count(*) from {kind} where first_seen_at >= ?",
+                          [window.until]).fetchone()  # fmt: skip
+    return ExportResult(kind, count, window, output, after)
 
 
 def parse_day(text: str) -> str:

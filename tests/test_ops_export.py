@@ -208,3 +208,22 @@ def test_a_cursor_cannot_change_kind(db_path):
     result = export(db_path, "--kind", "incidents", "--name", "n", "-o", "-")
     assert result.returncode == 2, result
     assert "is for notices" in result.log
+
+
+def test_a_cursor_export_says_how_many_rows_wait_for_the_next_one(db_path, tmp_path):
+    # Two notices stored just now, inside the commit margin: the cursor stops before them,
+    # and the summary says so instead of leaving them unexplained.
+    db = connect(db_path)
+    now = datetime.now().astimezone().isoformat(timespec="seconds")
+    store_notice(db, "sb24-20", "Fresh One Inc", seen_at=now)
+    store_notice(db, "sb24-21", "Fresh Two Inc", seen_at=now)
+    db.conn.close()
+    out = tmp_path / "n.csv"
+    result = export(db_path, "--kind", "notices", "--name", "nightly", "-o", str(out))
+    assert result.returncode == 0, result
+    assert len(read_csv(out)) == len(HOSTILE_NAMES)
+    assert "2 notices first seen in the last minute wait for the next export" in result.log
+    # `--since` moves no cursor and reads up to now: nothing waits.
+    result = export(db_path, "--kind", "notices", "--since", "2026-01-01", "-o", str(out))
+    assert len(read_csv(out)) == len(HOSTILE_NAMES) + 2
+    assert "wait for the next export" not in result.log

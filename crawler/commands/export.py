@@ -107,3 +107,7 @@ class Command(ScrapyCommand):
         print(f"{result.rows} {result.kind} ({window}) written to {where}", file=sys.stderr)
         for held in result.window.held_back_by:
             print(f"Held back (still running, waits for the next export): {held}", file=sys.stderr)
+        if result.after_window:
+            why = "a crawl still running" if result.window.held_back_by else "the last minute"
+            print(f"{result.after_window} {result.kind} first seen in {why} wait for the next "
+                  "export (every row the export reads must be committed)", file=sys.stderr)  # fmt: skip
