@@ -66,7 +66,7 @@ class DedupePipeline:
             stats.inc_value("breach/incidents/notice_not_stored")
         elif done == "now_deferred":
             self.crawler.spider.logger.info(
-                "%d notices attached in %.1f s; the rest are matched in one rebuild at the end",
+                "%d notices attached in %.1f s; the rest are matched together at the end",
                 self.attacher.attached, self.attacher.matching_seconds,
             )  # fmt: skip
         return item
@@ -81,6 +81,9 @@ class DedupePipeline:
             if "rebuilt" in result:
                 self.crawler.stats.set_value("breach/incidents/rebuilt", True)
                 self.crawler.spider.logger.info("Incidents rebuilt: %s", result["rebuilt"])
+            elif "bulk" in result:
+                self.crawler.stats.set_value("breach/incidents/bulk", result["bulk"].notices)
+                self.crawler.spider.logger.info("Notices attached at the close: %s", result["bulk"])
             elif result.get("orphans"):
                 self.crawler.stats.inc_value("breach/incidents/attached_orphans", result["orphans"])
         finally:

@@ -34,6 +34,9 @@ class IndexCache:
         # A fresh index reads notices already matched with these counts: nothing changed.
         return index, set() if fresh else affected
 
+    def has(self, db: sqlite_utils.Database) -> bool:
+        return db in self._entries
+
     def store(self, db: sqlite_utils.Database, index: MatchIndex, last_rowid: int) -> None:
         """Keep a freshly built index (after a rebuild)."""
         self._entries[db] = (index, last_rowid)
