@@ -43,22 +43,30 @@ def _chunks(ids: list[str]) -> Iterable[list[str]]:
 
 
 def _index_with(db: sqlite_utils.Database, ids: set[str]) -> tuple[MatchIndex, set[str]]:
-    """The index of every stored notice, with `ids` added last (re-read: they may have
-    changed in place); and the notices whose matches those additions changed."""
-    if INDEX_CACHE.has(db):
-        index, affected = INDEX_CACHE.index_for(db)  # caught up with the rows stored since
-    else:
-        # Built from the notices already matched, so that adding the crawl's notices says
-        # which keys and words they made common, as attaching them one by one would.
-        index, affected, last_rowid = MatchIndex(), set(), 0
+    """The index of every stored notice, with `ids` added last; and the notices whose matches
+    those additions changed."""
+    read_before = INDEX_CACHE.last_rowid(db)
+    if read_before is None:
+        # Built from the notices already matched, then the crawl's added, so that adding them
+        # says which keys and words they made common, as attaching one by one would.
+        index, affected, last_rowid, later = MatchIndex(), set(), 0, []
         for row in read_notices(db):
             last_rowid = max(last_rowid, row["_rowid"])
-            if row["id"] not in ids:
+            if row["id"] in ids:
+                later.append(facts_from_row(row))
+            else:
                 index.add(facts_from_row(row))
+        for facts in later:
+            affected |= index.add(facts)
         INDEX_CACHE.store(db, index, last_rowid)
+        return index, affected
+    # Caught up with the rows stored since its last use (the crawl's new notices among them);
+    # notices it had read before may have changed in place since: those are re-read.
+    index, affected = INDEX_CACHE.index_for(db)
     for chunk in _chunks(sorted(ids)):
         marks = ",".join("?" for _ in chunk)
-        for row in read_notices(db, f"where id in ({marks}) order by rowid", chunk):
+        query = f"where id in ({marks}) and rowid <= ? order by rowid"
+        for row in read_notices(db, query, [*chunk, read_before]):
             affected |= index.add(facts_from_row(row))
     return index, affected
 
