@@ -106,7 +106,8 @@ def run_one(count: int, crawl: int = 0) -> dict:
     rows = synthesise(count)
     # The crawl's notices are a random draw (a source's filings are spread over all names).
     random.Random(14).shuffle(rows)
-    earlier, crawled = rows[: count - crawl], rows[count - crawl :]
+    cut = len(rows) - crawl
+    earlier, crawled = rows[:cut], rows[cut:]
     with tempfile.TemporaryDirectory() as tmp:
         db = connect(Path(tmp) / "bench.db")
         insert_notices(db, earlier)
