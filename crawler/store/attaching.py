@@ -77,7 +77,8 @@ class IncidentAttacher:
         if self.bulk_after and self.attached >= self.bulk_after:
             return True
         now = time.monotonic()
-        since_first = now - self.first_arrival
+        # Not counting the first attach's index load: the crawl's pages wait while it runs.
+        since_first = now - self.first_arrival - self.loading_seconds
         if (
             self.bulk_rate > 0
             and since_first >= RATE_WINDOW_SECONDS
