@@ -77,13 +77,14 @@ BREACH_DB_PATH = os.environ.get("BREACH_DB_PATH", "data/breaches.db")
 BREACH_STORE_BATCH_SIZE = 500
 BREACH_STORE_BATCH_SECONDS = 1.0
 # The dedupe stage attaches notices one by one as they are stored, until matching has cost
-# what one rebuild of all incidents would (at least BULK_SECONDS) while taking more than
-# BULK_SHARE of the crawl's time: then it rebuilds once at the end (same result, linear
-# instead of quadratic: crawler/store/attaching.py). A polite live crawl stays per notice.
-# BULK_AFTER caps the per-notice phase by count (0 = no cap).
+# BULK_SECONDS while taking more than BULK_SHARE of the crawl's time, or notices arrive at
+# BULK_RATE a second (full speed): then the rest are attached together at the end (same
+# result, linear instead of quadratic: crawler/store/attaching.py). A polite live crawl
+# stays per notice. BULK_AFTER caps the per-notice phase by count (0 = no cap).
 BREACH_DEDUPE_BULK_AFTER = 0
 BREACH_DEDUPE_BULK_SECONDS = 1.0
 BREACH_DEDUPE_BULK_SHARE = 0.1
+BREACH_DEDUPE_BULK_RATE = 50.0  # 0 = never switch by rate
 # CA on a live portal reads its list first (every notice stored from its list row, flagged
 # detail_pending), then detail pages newest first until the run has lasted this many seconds
 # (0 = no limit); later runs continue with what is still waiting (crawler/spiders/details.py).

@@ -18,7 +18,6 @@ candidates of a pair are the same whatever else is stored and in whatever order 
 incremental attachment and rebuild see the same pairs.
 """
 
-from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from datetime import date
 from itertools import combinations
@@ -75,17 +74,69 @@ def _day_bucket(facts: NoticeFacts) -> int | None:
     return facts.breach_start
 
 
+# Ids under one index entry are kept in a tuple up to this many, in a set beyond.
+SMALL_POSTINGS = 8
+
+
+class _Postings(dict):
+    """Entry -> the notice ids under it: the id itself while it is alone, a tuple while they
+    are few, a set beyond. Most entries hold a notice or two (repeat filings of one name), and
+    a set costs 216 bytes even for two; 50,000 notices fill about 200,000 entries."""
+
+    __slots__ = ()
+
+    def put(self, entry, notice_id: str) -> None:
+        held = self.get(entry)
+        if held is None:
+            self[entry] = notice_id
+        elif isinstance(held, str):
+            if held != notice_id:
+                self[entry] = (held, notice_id)
+        elif isinstance(held, tuple):
+            if notice_id not in held:
+                grown = (*held, notice_id)
+                self[entry] = grown if len(grown) <= SMALL_POSTINGS else set(grown)
+        else:
+            held.add(notice_id)
+
+    def drop(self, entry, notice_id: str) -> None:
+        held = self.get(entry)
+        if held is None:
+            return
+        if isinstance(held, str):
+            if held == notice_id:
+                del self[entry]
+        elif isinstance(held, tuple):
+            if notice_id in held:
+                left = tuple(i for i in held if i != notice_id)
+                self[entry] = left[0] if len(left) == 1 else left
+        else:  # a big set shrinks in place (a changed notice is removed and added again)
+            held.discard(notice_id)
+            if not held:
+                del self[entry]
+
+    def into(self, entry, found: set[str]) -> None:
+        """Add the ids under `entry` to `found`."""
+        held = self.get(entry)
+        if held is None:
+            return
+        if isinstance(held, str):
+            found.add(held)
+        else:
+            found.update(held)
+
+
 class MatchIndex:
     """An in-memory index of notices for candidate search."""
 
     def __init__(self) -> None:
         self.facts: dict[str, NoticeFacts] = {}
-        self._by_key: dict[str, set[str]] = defaultdict(set)
-        self._by_bucket: dict[tuple, set[str]] = defaultdict(set)
-        self._cited_by: dict[str, set[str]] = defaultdict(set)
-        self._by_variant: dict[str, set[str]] = defaultdict(set)
-        self._by_day: dict[int, set[str]] = defaultdict(set)
-        self._by_word: dict[str, set[str]] = defaultdict(set)
+        self._by_key = _Postings()
+        self._by_bucket = _Postings()
+        self._cited_by = _Postings()
+        self._by_variant = _Postings()
+        self._by_day = _Postings()
+        self._by_word = _Postings()
         self.stats = KeyStats()
 
     def __len__(self) -> int:
@@ -103,25 +154,30 @@ class MatchIndex:
         if facts.id in self.facts:
             self.remove(facts.id)
         self.facts[facts.id] = facts
-        for key in facts.keys:
-            self._by_key[key].add(facts.id)
-        for bucket in _fuzzy_buckets(facts, margin=0):
-            self._by_bucket[bucket].add(facts.id)
-        for cited in facts.cites:
-            self._cited_by[cited].add(facts.id)
-        for variant in _variant_keys(facts):
-            self._by_variant[variant].add(facts.id)
-        if (bucket := _day_bucket(facts)) is not None:
-            self._by_day[bucket].add(facts.id)
-        for word in set(facts.keys[0].split()) if facts.keys else ():
-            self._by_word[word].add(facts.id)
+        self._index(facts, _Postings.put)
         new_keys, new_words = self.stats.add(facts.keys)
         affected: set[str] = set()
         for key in new_keys:
-            affected |= self._by_key[key]
+            self._by_key.into(key, affected)
         for word in new_words:
-            affected |= self._by_word[word]
+            self._by_word.into(word, affected)
         return affected
+
+    def _index(self, facts: NoticeFacts, change) -> None:
+        """`change` (put or drop) the notice under each of its entries."""
+        notice_id = facts.id
+        for key in facts.keys:
+            change(self._by_key, key, notice_id)
+        for bucket in _fuzzy_buckets(facts, margin=0):
+            change(self._by_bucket, bucket, notice_id)
+        for cited in facts.cites:
+            change(self._cited_by, cited, notice_id)
+        for variant in _variant_keys(facts):
+            change(self._by_variant, variant, notice_id)
+        if (bucket := _day_bucket(facts)) is not None:
+            change(self._by_day, bucket, notice_id)
+        for word in set(facts.keys[0].split()) if facts.keys else ():
+            change(self._by_word, word, notice_id)
 
     def add_all(self, notices: Iterable[NoticeFacts]) -> None:
         for facts in notices:
@@ -131,33 +187,22 @@ class MatchIndex:
         facts = self.facts.pop(notice_id, None)
         if facts is None:
             return
-        for key in facts.keys:
-            self._by_key[key].discard(notice_id)
-        for bucket in _fuzzy_buckets(facts, margin=0):
-            self._by_bucket[bucket].discard(notice_id)
-        for cited in facts.cites:
-            self._cited_by[cited].discard(notice_id)
-        for variant in _variant_keys(facts):
-            self._by_variant[variant].discard(notice_id)
-        if (bucket := _day_bucket(facts)) is not None:
-            self._by_day[bucket].discard(notice_id)
-        for word in set(facts.keys[0].split()) if facts.keys else ():
-            self._by_word[word].discard(notice_id)
+        self._index(facts, _Postings.drop)
         self.stats.add(facts.keys, step=-1)
 
     def candidates(self, facts: NoticeFacts) -> set[str]:
         """Ids of indexed notices that some rule could match with `facts` (never itself)."""
         found: set[str] = set()
         for key in facts.keys:
-            found |= self._by_key.get(key, set())
+            self._by_key.into(key, found)
         # Buckets are queried one year either side: dates that agree can straddle a new year.
         for bucket in _fuzzy_buckets(facts, margin=1):
-            found |= self._by_bucket.get(bucket, set())
+            self._by_bucket.into(bucket, found)
         for variant in _variant_keys(facts):
-            found |= self._by_variant.get(variant, set())
+            self._by_variant.into(variant, found)
         if (bucket := _day_bucket(facts)) is not None:
-            found |= self._by_day.get(bucket, set())
-        found |= self._cited_by.get(facts.id, set())
+            self._by_day.into(bucket, found)
+        self._cited_by.into(facts.id, found)
         found.update(cited for cited in facts.cites if cited in self.facts)
         found.discard(facts.id)
         return found

@@ -34,6 +34,11 @@ class IndexCache:
         # A fresh index reads notices already matched with these counts: nothing changed.
         return index, set() if fresh else affected
 
+    def last_rowid(self, db: sqlite_utils.Database) -> int | None:
+        """The last rowid the cached index of `db` has read; None when there is no index."""
+        entry = self._entries.get(db)
+        return None if entry is None else entry[1]
+
     def store(self, db: sqlite_utils.Database, index: MatchIndex, last_rowid: int) -> None:
         """Keep a freshly built index (after a rebuild)."""
         self._entries[db] = (index, last_rowid)
