@@ -35,7 +35,11 @@ def css(query: str) -> etree.XPath:
 
 
 def text_of(node) -> str:
-    """All text inside `node`, joined by spaces (parsel's `" ".join(x.xpath(".//text()"))`)."""
+    """All text inside `node`, joined by spaces (parsel's `" ".join(x.xpath(".//text()"))`).
+
+    For an element, lxml's `itertext()` yields the same text nodes without an XPath call."""
+    if isinstance(node.tag, str):
+        return " ".join(node.itertext())
     return " ".join(_ALL_TEXT(node))
 
 
