@@ -43,6 +43,13 @@ def text_of(node) -> str:
     return " ".join(_ALL_TEXT(node))
 
 
+def own_text(node) -> str:
+    """An element's own text nodes joined by spaces (`" ".join(node.xpath("text()"))`)."""
+    parts = [node.text] if node.text is not None else []
+    parts.extend(child.tail for child in node if child.tail is not None)
+    return " ".join(parts)
+
+
 def first(results: list):
     """The first result or None (parsel's `.get()`)."""
     return results[0] if results else None

@@ -28,7 +28,7 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from crawler.textparse import NONE, OK, UNPARSED, Parsed
 from crawler.textparse.novalue import says_no_value
@@ -120,20 +120,23 @@ PRECISION_RANK = {"day": 0, "month": 1, "year": 2}
 
 @dataclass(frozen=True, order=True)
 class PartialDate:
-    """A calendar date known to day, month or year precision."""
+    """A calendar date known to day, month or year precision.
+
+    The derived values are cached on the instance (it still compares and hashes by `iso`
+    alone): parsed dates are shared through the parse cache and sorted and bounded often."""
 
     iso: str
 
-    @property
+    @cached_property
     def precision(self) -> str:
         return {10: "day", 7: "month", 4: "year"}[len(self.iso)]
 
-    @property
+    @cached_property
     def first_day(self) -> date:
         parts = [int(p) for p in self.iso.split("-")] + [1, 1]
         return date(parts[0], parts[1], parts[2])
 
-    @property
+    @cached_property
     def last_day(self) -> date:
         year, *rest = (int(p) for p in self.iso.split("-"))
         if self.precision == "day":
