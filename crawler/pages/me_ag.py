@@ -217,7 +217,12 @@ def _item_parts(li) -> tuple[str, str | list[str], list[str]]:
     else:
         value = clean_text(rest) or ""
     hrefs = [h.strip() for h in hrefs if h is not None and h.strip()]
-    return clean_text(label) or "", value, hrefs
+    return _clean_label(label), value, hrefs
+
+
+@lru_cache(maxsize=1024)  # a viewer's labels are its form's fixed wording
+def _clean_label(text: str) -> str:
+    return clean_text(text) or ""
 
 
 def _items_with_headings(container):
