@@ -75,7 +75,9 @@ class CleanPipeline:
             self.crawler.stats.inc_value(f"breach/clean/{key}")
 
     def process_item(self, item):
-        notice = ItemAdapter(item)
+        # A plain dict of the item's fields: read many times below, and an adapter's every
+        # `in` and `get` goes through its generic Mapping methods.
+        notice = dict(ItemAdapter(item).items())
         flags: list[str] = list(notice.get("flags") or [])
         source, source_id = notice.get("source"), clean_text(notice.get("source_id"))
         record: dict = {

@@ -139,3 +139,25 @@ def test_unknown_layout_has_no_known_label():
 def test_offline_notice_is_recognised():
     assert maine.is_offline_notice(read("offline-notice.html"))
     assert not maine.is_offline_notice(read("list-new-viewer.html"))
+
+
+@pytest.mark.parametrize(
+    "phrase",
+    [
+        "The public-facing database will remain offline until then.",
+        "THE PUBLIC-FACING DATABASE WILL REMAIN OFFLINE",
+        "an apparent Abuse Of Our Data Breach Reporting System",
+        "ABUSE OF OUR DATA BREACH REPORTING SYSTEM",
+    ],
+)
+def test_offline_notice_either_phrase_in_any_case(phrase):
+    # The page is only searched when a piece of a phrase is in it (crawler/pages/me_ag.py):
+    # each phrase alone, in any case, must still be found.
+    page = f"<html><body><div id='content'><p>{phrase}</p></div></body></html>"
+    assert maine.is_offline_notice(page)
+    assert not maine.is_offline_notice(
+        page.replace("OFFLINE", "ONLINE")
+        .replace("offline", "online")
+        .replace("bus", "us")
+        .replace("BUS", "US")
+    )

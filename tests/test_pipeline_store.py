@@ -1,6 +1,7 @@
 """Store stage on a real SQLite file: upserts, first/last seen, versions, nothing deleted."""
 
 import json
+import sqlite3
 
 import pytest
 
@@ -141,3 +142,22 @@ def test_a_batch_is_committed_on_time_without_further_items(tmp_path):
 def test_an_unreadable_reported_date_has_its_own_reason():
     bad = record(reported_date=None, flags=["unparsed:reported_date"])
     assert rejection_reason(bad) == "unreadable_reported_date"
+
+
+def test_a_refused_notice_is_rolled_back_alone_and_the_batch_goes_on(tmp_path):
+    store = NoticeStore(connect(tmp_path / "t.db"), run_id=7, batch_size=10)
+    store.save(record(), seen_at="2026-01-01T00:00:00+00:00")
+    unbindable = {"not": "a text"}  # a dict in a text column: SQLite refuses the value
+    with pytest.raises(sqlite3.Error):  # a new notice: its one INSERT is refused
+        store.save(record(id="ca_ag:sb24-2", source_id="sb24-2", entity_name=unbindable))
+    with pytest.raises(sqlite3.Error):  # an update: refused after its version was written
+        store.save(record(entity_name=unbindable), seen_at="2026-01-02T00:00:00+00:00")
+    store.save(record(id="ca_ag:sb24-3", source_id="sb24-3"))
+    assert store.flush()
+    assert not store.failures
+    assert store.committed == {"new": 2}
+    ids = [r["id"] for r in store.db.query("select id from notices order by id")]
+    assert ids == ["ca_ag:sb24-1", "ca_ag:sb24-3"]
+    assert store.db["notice_versions"].count == 0  # the refused update's version went with it
+    row = store.db["notices"].get("ca_ag:sb24-1")
+    assert (row["entity_name"], row["last_seen_at"]) == ("Acme Inc.", "2026-01-01T00:00:00+00:00")

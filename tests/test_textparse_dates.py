@@ -176,3 +176,15 @@ def test_discovery_glued_to_its_date_is_still_skipped():
 
 def test_a_pointer_to_an_attachment_is_not_read_as_no_date():
     assert parse_dates("Please see Exhibit 1.") == ([], "unparsed")
+
+
+def test_a_caller_changing_its_result_does_not_change_the_next_parse():
+    # Date texts are parsed once and cached (crawler/textparse/dates.py): a caller's list is
+    # its own.
+    text = "1/2/2020 - 3/4/2020"
+    first = parse_dates(text)
+    expected = list(first.value)
+    first.value.clear()
+    first.value.append(PartialDate("1999"))
+    assert parse_dates(text).value == expected
+    assert parse_dates([text, text]).value == expected + expected

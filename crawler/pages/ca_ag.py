@@ -15,7 +15,7 @@ from functools import lru_cache
 from urllib.parse import parse_qs, urlsplit
 
 from crawler.pages import UnknownPageError, reader
-from crawler.pages.tree import css, first, parse_html, text_of, xpath
+from crawler.pages.tree import css, first, own_text, parse_html, text_of, xpath
 from crawler.textparse.dates import parse_date
 from crawler.textparse.text import clean_text, normalize_label
 
@@ -55,6 +55,8 @@ LONG_DATE = re.compile(
 )
 
 
+# Cached: a site's header and field labels are a handful of fixed texts.
+@lru_cache(maxsize=1024)
 def header_key(label: str) -> str:
     text = normalize_label(label)
     return re.sub(r"\s*\(if known\)$", "", text)
@@ -214,19 +216,19 @@ def parse_detail_page(html: str) -> dict:
 
 def _read_labels(nodes, found: dict) -> None:
     for node in nodes:
-        own_text = normalize_label(" ".join(xpath("text()")(node)))
-        key = DETAIL_LABELS.get(header_key(own_text))
+        key = DETAIL_LABELS.get(header_key(normalize_label(own_text(node))))
         if key is None or key in found:
             continue
         container = node.getparent()
-        label_text = clean_text(text_of(node)) or ""
-        text = clean_text(text_of(container)) or ""
-        value = clean_text(text.replace(label_text, "", 1))
-        if key == "notice_urls":
+        if key == "notice_urls":  # its links are the value, not its text
             hrefs = css("a::attr(href)")(container)
             found[key] = [h.strip() for h in hrefs if not NOT_A_NOTICE.search(h)]
             found["notice_names"] = [clean_text(t) for t in css("a::text")(container)]
-        elif key == "breach_dates":
+            continue
+        label_text = clean_text(text_of(node)) or ""
+        text = clean_text(text_of(container)) or ""
+        value = clean_text(text.replace(label_text, "", 1))
+        if key == "breach_dates":
             found[key] = LONG_DATE.findall(value or "") or ([value] if value else [])
         else:
             found[key] = value

@@ -17,6 +17,7 @@ A page that is not one of these raises `UnknownPageError`, never an empty result
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from crawler.pages import UnknownPageError, reader
 from crawler.pages.tree import css, first, parse_html, text_of, xpath
@@ -34,9 +35,20 @@ OFFLINE_TEXT = re.compile(
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
 
 
+# Case-insensitive search over a whole page is slow in `re` (no literal prefix to skip ahead
+# by), and every detail page is checked. So the search runs only on pages whose lower-cased text
+# holds a piece of either phrase; the pieces avoid "i", "k" and "s", whose case-insensitive
+# variants ("ı", "İ", "K", "ſ") do not lower-case to them, so a page the regex would match is
+# never skipped.
+_OFFLINE_PIECES = ("n offl", "a breach rep")
+
+
 def is_offline_notice(text: str) -> bool:
     """True for the AG's "database will remain offline" notice page."""
-    return bool(OFFLINE_TEXT.search(text or ""))
+    lowered = (text or "").lower()
+    if not any(piece in lowered for piece in _OFFLINE_PIECES):
+        return False
+    return bool(OFFLINE_TEXT.search(text))
 
 
 # --- Viewer list -------------------------------------------------------------------------------
@@ -163,6 +175,7 @@ _CONTACT_LABEL = re.compile(
 )
 
 
+@lru_cache(maxsize=256)
 def _section_of(heading: str) -> str | None:
     for key, pattern in _SECTIONS:
         if pattern.search(heading):
@@ -170,31 +183,59 @@ def _section_of(heading: str) -> str | None:
     return None
 
 
+# Cached: a viewer's labels are its form's fixed wording (a bounded cache all the same).
+@lru_cache(maxsize=1024)
+def _target_of(section: str | None, key: str) -> str | None:
+    return next((t for s, pattern, t in _LABEL_RULES if s == section and pattern.search(key)), None)
+
+
 def _item_parts(li) -> tuple[str, str | list[str], list[str]]:
-    """Label, value as displayed, and link hrefs of one `<li>Label: <strong>v</strong></li>`."""
-    own_text = " ".join(xpath("./text()")(li))
-    label, _, rest = own_text.partition(":")
-    nested = [clean_text(text_of(x)) for x in xpath("./ul/li")(li)]
-    strong = [clean_text(text_of(x)) for x in xpath("./strong")(li)]
+    """Label, value as displayed, and link hrefs of one `<li>Label: <strong>v</strong></li>`.
+
+    One walk over the item's children (what `./text()`, `./ul/li`, `./strong` and
+    `./strong//a/@href|./a/@href` select, in document order), not four XPath queries."""
+    own: list[str] = [li.text] if li.text is not None else []
+    nested: list[str | None] = []
+    strong: list[str | None] = []
+    hrefs: list[str] = []
+    for child in li:
+        if child.tail is not None:
+            own.append(child.tail)
+        tag = child.tag
+        if tag == "ul":
+            nested.extend(clean_text(text_of(x)) for x in child if x.tag == "li")
+        elif tag == "strong":
+            strong.append(clean_text(text_of(child)))
+            hrefs.extend(a.get("href") for a in child.iter("a"))
+        elif tag == "a":
+            hrefs.append(child.get("href"))
+    label, _, rest = " ".join(own).partition(":")
     if nested:
         value: str | list[str] = [v for v in nested if v]
     elif strong:
         value = " ".join(v for v in strong if v)
     else:
         value = clean_text(rest) or ""
-    hrefs = [h.strip() for h in xpath("./strong//a/@href|./a/@href")(li) if h.strip()]
-    return clean_text(label) or "", value, hrefs
+    hrefs = [h.strip() for h in hrefs if h is not None and h.strip()]
+    return _clean_label(label), value, hrefs
+
+
+@lru_cache(maxsize=1024)  # a viewer's labels are its form's fixed wording
+def _clean_label(text: str) -> str:
+    return clean_text(text) or ""
 
 
 def _items_with_headings(container):
-    """Each top-level `<li>` with the text of the `<h2>` before its list.
+    """Each top-level `<li>` with the text of the `<h2>` before its list, and its section.
 
     The heading is looked up once per list, not per item: `preceding::` scans the document.
     """
     for ul in xpath(".//ul[not(ancestor::li)]")(container):
         heading = clean_text(" ".join(xpath("preceding::h2[1]//text()")(ul))) or ""
-        for li in xpath("./li")(ul):
-            yield li, heading
+        section = _section_of(heading.casefold())
+        for li in ul:
+            if li.tag == "li":
+                yield li, heading, section
 
 
 @reader
@@ -213,8 +254,7 @@ def parse_detail(html: str, urljoin: Callable[[str], str]) -> DetailPage:
     result = DetailPage(fields={}, raw={}, known_labels=0)
     address: dict[str, str] = {}
     service: dict[str, str] = {}
-    for li, heading in _items_with_headings(container[0]):
-        section = _section_of(heading.casefold())
+    for li, heading, section in _items_with_headings(container[0]):
         label, value, hrefs = _item_parts(li)
         key = normalize_label(label)
         if section == "submitter" or not key or _CONTACT_LABEL.match(key):
@@ -223,9 +263,7 @@ def parse_detail(html: str, urljoin: Callable[[str], str]) -> DetailPage:
             result.unknown_sections.append(heading)
         raw_key = label if label not in result.raw else f"{heading}: {label}"
         result.raw[raw_key] = value
-        target = next(
-            (t for s, pattern, t in _LABEL_RULES if s == section and pattern.search(key)), None
-        )
+        target = _target_of(section, key)
         if target is None:
             result.unknown_labels.append(label)
             continue

@@ -35,8 +35,19 @@ def css(query: str) -> etree.XPath:
 
 
 def text_of(node) -> str:
-    """All text inside `node`, joined by spaces (parsel's `" ".join(x.xpath(".//text()"))`)."""
+    """All text inside `node`, joined by spaces (parsel's `" ".join(x.xpath(".//text()"))`).
+
+    For an element, lxml's `itertext()` yields the same text nodes without an XPath call."""
+    if isinstance(node.tag, str):
+        return " ".join(node.itertext())
     return " ".join(_ALL_TEXT(node))
+
+
+def own_text(node) -> str:
+    """An element's own text nodes joined by spaces (`" ".join(node.xpath("text()"))`)."""
+    parts = [node.text] if node.text is not None else []
+    parts.extend(child.tail for child in node if child.tail is not None)
+    return " ".join(parts)
 
 
 def first(results: list):

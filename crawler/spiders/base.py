@@ -25,6 +25,7 @@ from scrapy.exceptions import CloseSpider
 from crawler import logfilter
 from crawler.items import BreachNotice
 from crawler.spiders.arguments import known_arguments, unknown_arguments
+from crawler.spiders.links import joins_unchanged, live_hosts
 from crawler.store.db import loads
 
 MODES = ("nightly", "backfill")
@@ -173,8 +174,8 @@ class BreachSpider(scrapy.Spider):
         """Absolute URL of a live path (with query) on the current base."""
         return self.base_url + ("" if path.startswith("/") else "/") + path
 
-    def _live_hosts(self) -> set[str]:
-        return {urlsplit(self.live_base_url).netloc, *self.live_aliases}
+    def _live_hosts(self) -> frozenset[str]:
+        return live_hosts(self.live_base_url, tuple(self.live_aliases))
 
     def rebase(self, url: str) -> str:
         """Move a live absolute URL found in a page onto the current base."""
@@ -192,6 +193,8 @@ class BreachSpider(scrapy.Spider):
         href = href.strip()
         if href.startswith("/") and not href.startswith("//"):
             return self.url(href)
+        if joins_unchanged(href):
+            return self.rebase(href)
         return self.rebase(response.urljoin(href))
 
     def canonical(self, url: str) -> str:

@@ -16,8 +16,9 @@ Transactions. Writes go into a batch: one transaction of up to `batch_size` noti
 fsync (bench/RESULTS.md). The guarantees:
 - the batch takes SQLite's write lock when it opens (`BEGIN IMMEDIATE`), so another process
   writing makes it wait (the busy timeout), never fail;
-- a notice is complete or absent: each is written in its own savepoint, so a notice whose data
-  is refused (a constraint) is rolled back alone and the batch goes on;
+- a notice is complete or absent: a new one is one INSERT (atomic by itself), an update is
+  written in its own savepoint, so a notice whose data is refused (a constraint) is rolled
+  back alone and the batch goes on;
 - when the database itself fails (disk full, I/O error, locked past the timeout), the whole
   batch is rolled back at once: nothing stays open to break the next notices, and the loss is
   recorded (`failures`, `lost`) and reported through `on_failure`;
@@ -27,8 +28,6 @@ fsync (bench/RESULTS.md). The guarantees:
   sees them as new and fetches them again.
 """
 
-import hashlib
-import json
 import sqlite3
 import time
 from collections import Counter
@@ -36,8 +35,8 @@ from collections.abc import Callable
 from contextlib import contextmanager
 
 from crawler.matching.incidents import attach_notices
-from crawler.store.db import JSON_COLUMNS, dumps, immediate, loads, now_iso
-from crawler.store.statements import Statements
+from crawler.store.db import dumps, immediate, now_iso
+from crawler.store.statements import Statements, content_hash, decode_row, encode_row
 
 # Columns that are published content: a change in one of them makes a new version.
 CONTENT_COLUMNS = (
@@ -54,15 +53,6 @@ DEFAULT_BATCH_SECONDS = 1.0
 
 class StoreWriteError(Exception):
     """The database refused a write for every notice (not one notice's data): batch lost."""
-
-
-def content_hash(content: dict) -> str:
-    encoded = json.dumps(content, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(encoded.encode()).hexdigest()[:16]
-
-
-def decode_row(row: dict) -> dict:
-    return {k: (loads(v) if k in JSON_COLUMNS else v) for k, v in row.items()}
 
 
 def _database_failure(error: Exception) -> bool:
@@ -119,6 +109,16 @@ class NoticeStore:
 
         Used for each notice, and by other crawl-time writers on this connection (the dedupe
         stage), so that they too hold the write lock from the start of the batch."""
+        self._open_batch()
+        try:
+            with self.db.atomic():  # a savepoint: a refused notice is rolled back alone
+                yield
+        except Exception as error:
+            self._fail_on(error)
+            raise
+
+    def _open_batch(self) -> None:
+        """Open the batch (`BEGIN IMMEDIATE`) unless one is open."""
         if not self.db.conn.in_transaction:
             try:
                 self.db.conn.execute("BEGIN IMMEDIATE")  # waits up to the busy timeout
@@ -126,14 +126,13 @@ class NoticeStore:
                 self._abort(error)
                 raise StoreWriteError(self.failures[-1]) from error
             self._batch_opened = time.monotonic()
-        try:
-            with self.db.atomic():  # a savepoint: a refused notice is rolled back alone
-                yield
-        except Exception as error:
-            if _database_failure(error):
-                self._abort(error)
-                raise StoreWriteError(self.failures[-1]) from error
-            raise
+
+    def _fail_on(self, error: Exception) -> None:
+        """After a failed write: a failure of the database itself loses the whole batch
+        (raised as `StoreWriteError`); one notice's refused data is the caller's to raise."""
+        if _database_failure(error):
+            self._abort(error)
+            raise StoreWriteError(self.failures[-1]) from error
 
     def _record(self, outcome: str) -> None:
         self.pending += 1
@@ -183,14 +182,26 @@ class NoticeStore:
         """Insert or update one cleaned record; returns "new", "updated" or "unchanged"
         (counted in `committed` once its batch commits)."""
         seen_at = seen_at or now_iso()
-        with self.writing():
+        cursor = None
+        try:
+            self._open_batch()
             cursor = self.db.conn.execute("select * from notices where id = ?", [record["id"]])
             row = cursor.fetchone()
-            if row is None:
+        except sqlite3.Error as error:
+            self._fail_on(error)
+            raise
+        if row is None:
+            # One INSERT (its triggers included) is atomic in SQLite: a refused one leaves
+            # nothing behind, so a new notice needs no savepoint of its own.
+            try:
                 self._insert(record, seen_at)
-                outcome = "new"
-            else:
-                stored = dict(zip([d[0] for d in cursor.description], row, strict=True))
+            except Exception as error:
+                self._fail_on(error)
+                raise
+            outcome = "new"
+        else:
+            stored = dict(zip([d[0] for d in cursor.description], row, strict=True))
+            with self.writing():  # an update may write a version too: both or neither
                 outcome = self._update(decode_row(stored), record, seen_at)
         self._record(outcome)
         return outcome
@@ -207,7 +218,7 @@ class NoticeStore:
             "first_seen_at": seen_at,
             "last_seen_at": seen_at,
         }
-        self.sql.insert("notices", self._encode(row))
+        self.sql.insert("notices", encode_row(row))
 
     def _update(self, stored: dict, record: dict, seen_at: str) -> str:
         old_content = {k: stored.get(k) for k in CONTENT_COLUMNS}
@@ -235,7 +246,7 @@ class NoticeStore:
                     "run_id": self.run_id,
                 },
             )
-        self.sql.update("notices", stored["id"], self._encode(changes))
+        self.sql.update("notices", stored["id"], encode_row(changes))
         return outcome
 
     def mark_removed(self, source: str, source_ids: set[str], seen_at: str | None = None) -> int:
@@ -284,7 +295,3 @@ class NoticeStore:
                 }
             )
         self._record("rejected")
-
-    @staticmethod
-    def _encode(row: dict) -> dict:
-        return {k: (dumps(v) if k in JSON_COLUMNS else v) for k, v in row.items()}

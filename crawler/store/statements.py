@@ -1,9 +1,37 @@
-"""Plain SQL for the notice write path, one statement per column set, built once.
+"""Plain SQL for the notice write path, one statement per column set, built once, and the
+encoding of its values (JSON columns, the content hash).
 
 sqlite-utils' insert and update re-read the table's schema on every call, which was most of
 the store's time in a backfill (bench/RESULTS.md)."""
 
+import hashlib
+import json
 import sqlite3
+
+from crawler.store.db import JSON_COLUMNS, loads
+
+# Built once: `json.dumps` with options builds a new encoder on every call. The options are
+# those of `json.dumps(content, sort_keys=True, ensure_ascii=False, default=str)` (the hash) and
+# of `crawler.store.db.dumps` (the JSON columns), so what is stored does not change.
+_HASH_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False, default=str)
+_COLUMN_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False)
+
+
+def content_hash(content: dict) -> str:
+    encoded = _HASH_JSON.encode(content)
+    return hashlib.sha256(encoded.encode()).hexdigest()[:16]
+
+
+def encode_row(row: dict) -> dict:
+    """A row's values as stored: JSON columns encoded as `crawler.store.db.dumps` does."""
+    return {
+        k: (_COLUMN_JSON.encode(v) if v is not None and k in JSON_COLUMNS else v)
+        for k, v in row.items()
+    }
+
+
+def decode_row(row: dict) -> dict:
+    return {k: (loads(v) if k in JSON_COLUMNS else v) for k, v in row.items()}
 
 
 class Statements:

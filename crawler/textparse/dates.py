@@ -28,6 +28,7 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cached_property, lru_cache
 
 from crawler.textparse import NONE, OK, UNPARSED, Parsed
 from crawler.textparse.novalue import says_no_value
@@ -119,20 +120,23 @@ PRECISION_RANK = {"day": 0, "month": 1, "year": 2}
 
 @dataclass(frozen=True, order=True)
 class PartialDate:
-    """A calendar date known to day, month or year precision."""
+    """A calendar date known to day, month or year precision.
+
+    The derived values are cached on the instance (it still compares and hashes by `iso`
+    alone): parsed dates are shared through the parse cache and sorted and bounded often."""
 
     iso: str
 
-    @property
+    @cached_property
     def precision(self) -> str:
         return {10: "day", 7: "month", 4: "year"}[len(self.iso)]
 
-    @property
+    @cached_property
     def first_day(self) -> date:
         parts = [int(p) for p in self.iso.split("-")] + [1, 1]
         return date(parts[0], parts[1], parts[2])
 
-    @property
+    @cached_property
     def last_day(self) -> date:
         year, *rest = (int(p) for p in self.iso.split("-"))
         if self.precision == "day":
@@ -263,23 +267,38 @@ def excel_serial_date(value: float | int | str) -> PartialDate | None:
     return _make(day.year, day.month, day.day)
 
 
-def _parse_part(part, skip: re.Pattern) -> tuple[list[PartialDate], str]:
+def _parse_part(part, skip: re.Pattern) -> tuple[tuple[PartialDate, ...], str]:
     if isinstance(part, date | int | float) and not isinstance(part, bool):
         found = _from_object(part)
-        return ([found], OK) if found else ([], UNPARSED)
+        return ((found,), OK) if found else ((), UNPARSED)
+    if isinstance(part, str):
+        return _parse_text(part, skip)
+    return _read_text(part, skip)
+
+
+# Cached by text: real notices share their date texts (a day's filings share a reported date,
+# one incident's notices their breach dates), and one notice's dates are read up to four times
+# (its list row, its detail page, the list-to-export check, the clean stage). Results are
+# immutable (tuples of frozen PartialDates), so no caller can change a cached value.
+@lru_cache(maxsize=4096)
+def _parse_text(text: str, skip: re.Pattern) -> tuple[tuple[PartialDate, ...], str]:
+    return _read_text(text, skip)
+
+
+def _read_text(part, skip: re.Pattern) -> tuple[tuple[PartialDate, ...], str]:
     cleaned = clean_text(part)
     if cleaned is None or says_no_value(cleaned):
-        return [], NONE
+        return (), NONE
     if _EXCEL_SERIAL.match(cleaned):
         found = excel_serial_date(cleaned)
-        return ([found], OK) if found else ([], UNPARSED)
+        return ((found,), OK) if found else ((), UNPARSED)
     text = _DASHES.sub("-", cleaned)
     text = _TIME_OF_DAY.sub(" ", text)
     kept = skip.sub(" ", text)
     if not clean_text(kept) or says_no_value(kept) or (kept != text and not _DIGIT.search(kept)):
         # Only another event's date ("Update to previous notice of breach Discovered 6/4/14"),
         # or "Unknown (discovered 9/22/16)": no date of this field.
-        return [], NONE
+        return (), NONE
     text = kept
     matches = list(_DATE_TOKEN.finditer(text))
     # A lower-case month word ("may", "march") is prose, not a date.
@@ -288,7 +307,7 @@ def _parse_part(part, skip: re.Pattern) -> tuple[list[PartialDate], str]:
     leftover = text
     for m in reversed(matches):
         leftover = leftover[: m.start()] + " " + leftover[m.end() :]
-    found = [d for d in dates if d is not None]
+    found = tuple(d for d in dates if d is not None)
     if not matches or None in dates or _DIGIT.search(leftover):
         return found, UNPARSED
     return found, OK

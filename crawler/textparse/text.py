@@ -3,6 +3,7 @@
 import html
 import re
 import unicodedata
+from functools import lru_cache
 
 # Zero-width spaces and joiners, BOM, soft hyphen, and bidirectional marks/embeddings/isolates
 # (seen in the real CA export: U+200B around "Harvard Pilgrim Health Care", U+200E after
@@ -22,12 +23,21 @@ def clean_text(value: str | None) -> str | None:
     if value is None:
         return None
     text = html.unescape(str(value))
+    if text.isascii():
+        # The common case, done with str methods: ASCII has no invisible characters, and for
+        # ASCII `str.split()` splits on exactly the characters `\s` matches.
+        if not text.isprintable():
+            text = _CONTROL.sub(" ", text)
+        return " ".join(text.split()) or None
     text = _INVISIBLE.sub("", text)
     text = _CONTROL.sub(" ", text)
     text = _SPACES.sub(" ", text).strip()
     return text or None
 
 
+# A site's labels are its form's fixed wording, so a few hundred distinct ones cover every page
+# of a crawl (the cache is bounded; a page of unusual labels only evicts old ones).
+@lru_cache(maxsize=1024)
 def normalize_label(label: str) -> str:
     """Compare labels by meaning: case, spacing, trailing colons and '*' do not count."""
     text = clean_text(unicodedata.normalize("NFKC", label)) or ""
