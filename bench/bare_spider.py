@@ -3,7 +3,8 @@
 No-op callbacks that only follow the same links (CA: `li.next` and the detail links of each
 list page, plus the CSV export as backfill fetches it; Maine: the detail link of every list
 row; Rankiteo: sitemap index -> posts sitemap -> posts), with Scrapy's defaults otherwise:
-no item pipelines, no extensions or middlewares of ours, no feed export, no database.
+no item pipelines, no middlewares of ours, no feed export, no database; the one extension
+of ours it has is crawler/gcfreeze.py (a collector setting, not work).
 Concurrency and politeness are the same as our spiders get on a loopback copy
 (crawler/settings.py BREACH_LOCAL_SETTINGS), as are the reactor, cookies and log level.
 
@@ -34,6 +35,10 @@ SETTINGS = {
     "LOG_LEVEL": "WARNING",
     "USER_AGENT": "breach-crawler-bench/0.1",
     "DOWNLOAD_TIMEOUT": 90,
+    # The two process settings our crawl has (crawler/settings.py), so that the comparison is
+    # of the work, not of the collector or of Scrapy's generator check.
+    "EXTENSIONS": {"crawler.gcfreeze.GcFreeze": 0},
+    "WARN_ON_GENERATOR_RETURN_VALUE": False,
 }
 LIVE_HOSTS = re.compile(r"^https?://(www\.)?(oag\.ca\.gov|blog\.rankiteo\.com|maine\.gov)")
 
