@@ -213,10 +213,17 @@ def into_ca_db(results: dict, median_run) -> list[str]:
     ]
 
 
+def notices_of(r: dict, spider: str) -> int:
+    counts = r["counts"]
+    return {"ca_ag": counts["ca_notices"], "me_ag": counts["me_notices"]}.get(
+        spider, counts["rankiteo_posts"]
+    )
+
+
 def stages(results: dict, median_run) -> list[str]:
     """bench/stages.py: the full crawl with its stages switched on one at a time."""
     lines = []
-    for size, r in results.items():
+    for r in results.values():
         for spider, variants in r.get("stages", {}).items():
             b = median_run(r["runs"][spider], "bare")
             f = median_run(r["runs"][spider], "full")
@@ -224,7 +231,7 @@ def stages(results: dict, median_run) -> list[str]:
                     {"label": "+ feed (FEEDS jsonl): the full crawl", **f}]  # fmt: skip
             gap = f["cpu"] - b["cpu"]
             lines += [
-                f"## What each stage costs: {spider}, {size:,}-notice copy",
+                f"## What each stage costs: {spider}, {notices_of(r, spider):,} notices",
                 "",
                 "bench/stages.py: the real crawl with its stages switched on one at a time, each "
                 "into a fresh database (one run each; bare and full are the median runs above). "
