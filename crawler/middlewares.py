@@ -1,4 +1,4 @@
-"""Our downloader and spider middlewares (registered in crawler/settings.py).
+"""Our downloader middlewares (registered in crawler/settings.py).
 
 Retries that wait: exponential backoff, and the server's Retry-After when it sends one.
 Scrapy's RetryMiddleware re-queues a failed request at once; a struggling government portal
@@ -24,9 +24,6 @@ from scrapy.exceptions import (
 from scrapy.utils.defer import deferred_from_coro
 from twisted.internet.error import ConnectionRefusedError, DNSLookupError
 from twisted.python.failure import Failure
-
-from crawler.items import BreachNotice
-from crawler.textparse.decoding import misdecoded
 
 
 def retry_after_seconds(value: bytes | None) -> float | None:
@@ -142,47 +139,3 @@ class HostDownMiddleware:
         while queue:
             _request, deferred = queue.popleft()
             deferred.errback(Failure(IgnoreRequest(reason)))
-
-
-# Item fields that are text as published (raw keeps everything anyway; URLs are ASCII).
-_TEXT_FIELDS = (
-    "entity_name",
-    "entity_address",
-    "organization_type",
-    "breach_dates",
-    "reported_date",
-    "discovered_date",
-    "notification_dates",
-    "total_affected",
-    "residents_affected",
-    "data_types",
-)
-
-
-class MisdecodedTextMiddleware:
-    """Flags `misdecoded:<field>` on any notice whose text shows a wrong decoding (U+FFFD,
-    "Ã©"): such a value is kept (nothing is dropped) but never passes as clean text."""
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        middleware = cls()
-        middleware.crawler = crawler
-        return middleware
-
-    async def process_spider_output_async(self, response, result):
-        async for output in result:
-            yield self._checked(output)
-
-    def process_spider_output(self, response, result):
-        for output in result:
-            yield self._checked(output)
-
-    def _checked(self, output):
-        if not isinstance(output, BreachNotice):
-            return output
-        bad = [name for name in _TEXT_FIELDS if misdecoded(output.get(name))]
-        if bad:
-            flags = output.setdefault("flags", [])
-            flags.extend(f"misdecoded:{name}" for name in bad if f"misdecoded:{name}" not in flags)
-            self.crawler.stats.inc_value("breach/misdecoded", len(bad))
-        return output

@@ -138,10 +138,6 @@ DOWNLOADER_MIDDLEWARES = {
 # Attempts (first try + retries) of a host that fails DNS or refuses connections, with no
 # answer from it yet, before the crawl ends with that cause (crawler/middlewares.py).
 HOST_DOWN_ATTEMPTS = 2
-# Every notice a spider yields is checked for mis-decoded text (flagged, never dropped).
-SPIDER_MIDDLEWARES = {
-    "crawler.middlewares.MisdecodedTextMiddleware": 100,
-}
 # The run log: one crawl_runs row per crawl, the run's status and exit code
 # (crawler/extensions.py). `scrapy backfill` adds crawler.extensions.BackfillProgress, which
 # logs a line every BACKFILL_PROGRESS_SECONDS.

@@ -18,6 +18,7 @@ from crawler import sources
 from crawler.textparse import UNPARSED
 from crawler.textparse.counts import parse_count
 from crawler.textparse.dates import PartialDate, breach_bounds, parse_date, parse_dates
+from crawler.textparse.decoding import misdecoded_fields
 from crawler.textparse.text import clean_text
 
 # A date this far past the crawl day is a typo, not a prediction.
@@ -79,6 +80,12 @@ class CleanPipeline:
         # `in` and `get` goes through its generic Mapping methods.
         notice = dict(ItemAdapter(item).items())
         flags: list[str] = list(notice.get("flags") or [])
+        # Text decoded with the wrong charset ("Ã©", U+FFFD) is kept, never passed as clean:
+        # flagged here, on the fields as the spider yielded them.
+        if bad := misdecoded_fields(notice):
+            flags.extend(f"misdecoded:{name}" for name in bad if f"misdecoded:{name}" not in flags)
+            if self.crawler is not None:
+                self.crawler.stats.inc_value("breach/misdecoded", len(bad))
         source, source_id = notice.get("source"), clean_text(notice.get("source_id"))
         record: dict = {
             "id": f"{source}:{source_id}" if source and source_id else None,

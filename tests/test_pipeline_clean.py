@@ -138,3 +138,19 @@ def test_unsafe_links_are_dropped_and_flagged():
     assert (only_bad["notice_url"], only_bad["notice_urls"]) == (None, [])
     assert only_bad["url"] == "https://oag.ca.gov/x"
     assert only_bad["flags"] == ["unsafe_url:notice_urls"]
+
+
+def test_misdecoded_text_is_kept_and_flagged_once_per_field():
+    record = clean(
+        entity_name="CafÃ© Rio, Inc.",  # UTF-8 read as cp1252
+        data_types=["Name", "Soci\ufffdl Security number"],  # cp1252 read as UTF-8
+        reported_date="03/04/2024",
+        flags=["misdecoded:entity_name"],  # already flagged by the spider: not twice
+    )
+    assert record["entity_name"] == "CafÃ© Rio, Inc."
+    assert record["flags"].count("misdecoded:entity_name") == 1
+    assert "misdecoded:data_types" in record["flags"]
+    assert not any("reported_date" in f for f in record["flags"])
+    assert not any(
+        f.startswith("misdecoded") for f in clean(entity_name="Café Rio").get("flags", [])
+    )

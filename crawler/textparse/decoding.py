@@ -21,3 +21,23 @@ def misdecoded(value) -> bool:
     if isinstance(value, list | tuple):
         return any(misdecoded(v) for v in value)
     return False
+
+
+# Item fields that are text as published (raw keeps everything anyway; URLs are ASCII).
+TEXT_FIELDS = (
+    "entity_name",
+    "entity_address",
+    "organization_type",
+    "breach_dates",
+    "reported_date",
+    "discovered_date",
+    "notification_dates",
+    "total_affected",
+    "residents_affected",
+    "data_types",
+)
+
+
+def misdecoded_fields(notice: dict) -> list[str]:
+    """The text fields of a notice (as the spider yielded it) that show a wrong decoding."""
+    return [name for name in TEXT_FIELDS if misdecoded(notice.get(name))]
