@@ -86,11 +86,12 @@ class Copy:
             self.proc.kill()
 
 
-def bare(copy: Copy, prefix: str, tmp: Path) -> dict:
+def bare(copy: Copy, prefix: str, tmp: Path, extra: list[str] | None = None) -> dict:
     stats_file = tmp / f"bare-{prefix}.json"
     stats_file.unlink(missing_ok=True)
     result = run_measured([PY, str(BENCH / "bare_spider.py"), "--source", prefix,
-                           "--base", copy.root + "/" + prefix, "--stats", str(stats_file)])  # fmt: skip
+                           "--base", copy.root + "/" + prefix, "--stats", str(stats_file),
+                           *(extra or [])])  # fmt: skip
     stats = json.loads(stats_file.read_text()) if stats_file.exists() else {}
     result.update(requests=stats.get("downloader/request_count", 0),
                   elapsed=stats.get("elapsed_time_seconds"), items=0)  # fmt: skip

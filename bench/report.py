@@ -244,6 +244,10 @@ def stages(results: dict, median_run) -> list[str]:
             ]
             previous = None
             for x in rows:
+                if x.get("baseline"):  # beside the table's chain, not a step of it
+                    lines.append(f"| {x['label']} | {fmt(x['wall'])} | {x['wall'] / b['wall']:.2f}x "
+                                 f"| {fmt(x['cpu'])} | {x['cpu'] - b['cpu']:+.1f} vs bare |  | {fmt(x['rss_mb'], 0)} |")  # fmt: skip
+                    continue
                 added = "" if previous is None else f"{x['cpu'] - previous:+.1f}"
                 share = (
                     ""
