@@ -71,7 +71,7 @@ def _index_with(db: sqlite_utils.Database, ids: set[str]) -> tuple[MatchIndex, s
     return index, affected
 
 
-def _previous_members(db, ids: list[str], known) -> set[str]:
+def previous_members(db, ids: list[str], known) -> set[str]:
     """Notices of the incidents that `ids` were in before, not yet in `known`."""
     found: set[str] = set()
     for chunk in _chunks(ids):
@@ -162,7 +162,7 @@ def _attach(db: sqlite_utils.Database, ids: set[str]) -> BulkStats:
         # old incident is never left half-updated.
         new = sorted(set(block.facts) - asked)
         asked.update(new)
-        seeds = _previous_members(db, new, block.facts)
+        seeds = previous_members(db, new, block.facts)
 
     members = sorted(block.facts)
     # Statuses change in place (removed_at_source) without a new rowid: read them fresh.

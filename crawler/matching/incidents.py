@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import sqlite_utils
 
 from crawler.matching.blocking import MatchIndex
+from crawler.matching.bulk import previous_members
 from crawler.matching.cache import INDEX_CACHE
 from crawler.matching.clustering import Group, Review, cluster_block
 from crawler.matching.rows import NOTICE_COLUMNS, facts_from_row, read_notices
@@ -87,26 +88,6 @@ def _expand_block(index: MatchIndex, seeds: Iterable[str], block: _Block) -> Non
                 queue.append(other_id)
 
 
-def _previous_members(db, ids: list[str], known) -> set[str]:
-    """Notices of the incidents that `ids` were in before, not yet in `known`."""
-    found: set[str] = set()
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        marks = ",".join("?" for _ in chunk)
-        previous = [r[0] for r in db.execute(
-            f"select distinct incident_id from incident_links where notice_id in ({marks})", chunk
-        )]  # fmt: skip
-        for first in range(0, len(previous), 500):
-            part = previous[first : first + 500]
-            members = db.execute(
-                f"select notice_id from incident_links where incident_id in "
-                f"({','.join('?' for _ in part)})",
-                part,
-            )
-            found |= {r[0] for r in members if r[0] not in known}
-    return found
-
-
 def attach_notice(db: sqlite_utils.Database, notice_id: str) -> str:
     """Attach a stored notice to its incident, creating or merging incidents as needed.
 
@@ -134,7 +115,7 @@ def attach_notice(db: sqlite_utils.Database, notice_id: str) -> str:
         _expand_block(index, seeds, block)
         # Everything in the incidents these notices were in before is recomputed too, so an
         # old incident is never left half-updated.
-        seeds = _previous_members(db, sorted(block.facts), block.facts)
+        seeds = previous_members(db, sorted(block.facts), block.facts)
 
     # Statuses change in place (removed_at_source) without a new rowid: read them fresh.
     ids = sorted(block.facts)
