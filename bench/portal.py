@@ -319,6 +319,17 @@ def measure(ca_count: int, me_count: int, requests: int, concurrency: int = 32) 
     return result
 
 
+def copy_counts(copy, pages: dict) -> dict:
+    """What a served copy holds: the figures a server prints after READY."""
+    return {
+        "ca_notices": len(copy.ca_site.notices),
+        "ca_list_pages": copy.ca_site.last_page + 1,
+        "me_notices": len(copy.me_site.notices) if copy.me_site else 0,
+        "rankiteo_posts": len(copy.rankiteo.posts) if copy.rankiteo else 0,
+        "bytes": sum(map(len, pages.values())),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("command", choices=("serve", "measure"))
@@ -336,13 +347,7 @@ def main() -> None:
         return
     copy = build_copy(args.ca, me_count, rankiteo=not args.no_rankiteo)
     pages = prerender(copy)
-    counts = {
-        "ca_notices": len(copy.ca_site.notices),
-        "ca_list_pages": copy.ca_site.last_page + 1,
-        "me_notices": len(copy.me_site.notices) if copy.me_site else 0,
-        "rankiteo_posts": len(copy.rankiteo.posts) if copy.rankiteo else 0,
-        "bytes": sum(map(len, pages.values())),
-    }
+    counts = copy_counts(copy, pages)
     del copy
 
     def ready(port):

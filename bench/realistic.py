@@ -214,11 +214,7 @@ def main() -> None:
     copy = portal.build_copy(args.ca, me_count, rankiteo=not args.no_rankiteo)
     raw = portal.prerender(copy)
     counts = {
-        "ca_notices": len(copy.ca_site.notices),
-        "ca_list_pages": copy.ca_site.last_page + 1,
-        "me_notices": len(copy.me_site.notices) if copy.me_site else 0,
-        "rankiteo_posts": len(copy.rankiteo.posts) if copy.rankiteo else 0,
-        "bytes": sum(map(len, raw.values())),
+        **portal.copy_counts(copy, raw),
         "server": "realistic",
         "server_ms": args.server_ms,
         "jitter_ms": args.jitter_ms,
