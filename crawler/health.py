@@ -18,6 +18,7 @@ import json
 import statistics
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from itertools import islice
 
 from crawler.spiders.base import is_loopback
 
@@ -137,7 +138,8 @@ def assess(
         health.state, health.note = "offline", latest["status_reason"] or ""
     else:
         health.state = "ok"
-        previous = [stored(r) for r in ok_runs[1:] if not unchanged(r)][:MEDIAN_RUNS]
+        counted = (stored(r) for r in ok_runs[1:] if not unchanged(r))
+        previous = list(islice(counted, MEDIAN_RUNS))  # the newest MEDIAN_RUNS, read no further
         if unchanged(latest):
             health.note = "unchanged since the last run (not modified)"
         elif previous:
