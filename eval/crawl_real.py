@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
 def main() -> None:
-    if len(sys.argv) != 2:
+    if len(sys.argv) != 2 or sys.argv[1].startswith("-"):  # "--help" is not a database path
         sys.exit("usage: eval/crawl_real.py DB_PATH")
     db_path = Path(sys.argv[1]).resolve()
     if db_path.exists():
