@@ -189,12 +189,25 @@ def _target_of(section: str | None, key: str) -> str | None:
     return next((t for s, pattern, t in _LABEL_RULES if s == section and pattern.search(key)), None)
 
 
-def _item_parts(li) -> tuple[str, str | list[str], list[str]]:
-    """Label, value as displayed, and link hrefs of one `<li>Label: <strong>v</strong></li>`.
+def _item_parts(li) -> tuple[str, str | list[str] | None, list[str]]:
+    """Own text (label and anything after it), value as displayed, and link hrefs of one
+    `<li>Label: <strong>v</strong></li>`; the value is None when the item has neither a nested
+    list nor a `<strong>` (it is then the own text after the colon, see `_label_of`).
 
     One walk over the item's children (what `./text()`, `./ul/li`, `./strong` and
     `./strong//a/@href|./a/@href` select, in document order), not four XPath queries."""
-    own: list[str] = [li.text] if li.text is not None else []
+    text = li.text
+    if len(li) == 1:  # the usual item: "Label: " and one <strong> (a link inside for a file)
+        child = li[0]
+        if child.tag == "strong":
+            own = text if child.tail is None else f"{text} {child.tail}" if text else child.tail
+            if len(child):
+                value = clean_text(" ".join(child.itertext())) or ""
+                hrefs = [h.strip() for a in child.iter("a") if (h := a.get("href")) and h.strip()]
+            else:
+                value, hrefs = clean_text(child.text) or "", []
+            return own or "", value, hrefs
+    own: list[str] = [text] if text is not None else []
     nested: list[str | None] = []
     strong: list[str | None] = []
     hrefs: list[str] = []
@@ -209,20 +222,24 @@ def _item_parts(li) -> tuple[str, str | list[str], list[str]]:
             hrefs.extend(a.get("href") for a in child.iter("a"))
         elif tag == "a":
             hrefs.append(child.get("href"))
-    label, _, rest = " ".join(own).partition(":")
+    value: str | list[str] | None = None
     if nested:
-        value: str | list[str] = [v for v in nested if v]
+        value = [v for v in nested if v]
     elif strong:
         value = " ".join(v for v in strong if v)
-    else:
-        value = clean_text(rest) or ""
     hrefs = [h.strip() for h in hrefs if h is not None and h.strip()]
-    return _clean_label(label), value, hrefs
+    return " ".join(own), value, hrefs
 
 
-@lru_cache(maxsize=1024)  # a viewer's labels are its form's fixed wording
-def _clean_label(text: str) -> str:
-    return clean_text(text) or ""
+# A viewer's labels are its form's fixed wording: a bounded cache all the same.
+@lru_cache(maxsize=1024)
+def _label_of(own: str) -> tuple[str, str, str, bool]:
+    """An item's label as displayed, the text after its colon (its value when the item has
+    no `<strong>`), the label's normalised key, and whether it is the filer's contact."""
+    label, _, rest = own.partition(":")
+    label = clean_text(label) or ""
+    key = normalize_label(label)
+    return label, clean_text(rest) or "", key, bool(key and _CONTACT_LABEL.match(key))
 
 
 def _items_with_headings(container):
@@ -255,10 +272,12 @@ def parse_detail(html: str, urljoin: Callable[[str], str]) -> DetailPage:
     address: dict[str, str] = {}
     service: dict[str, str] = {}
     for li, heading, section in _items_with_headings(container[0]):
-        label, value, hrefs = _item_parts(li)
-        key = normalize_label(label)
-        if section == "submitter" or not key or _CONTACT_LABEL.match(key):
+        own, value, hrefs = _item_parts(li)
+        label, rest, key, contact = _label_of(own)
+        if section == "submitter" or not key or contact:
             continue
+        if value is None:
+            value = rest
         if section is None and heading and heading not in result.unknown_sections:
             result.unknown_sections.append(heading)
         raw_key = label if label not in result.raw else f"{heading}: {label}"
