@@ -35,6 +35,7 @@ from collections.abc import Callable
 from contextlib import contextmanager
 
 from crawler.matching.incidents import attach_notices
+from crawler.store import search
 from crawler.store.db import dumps, immediate, now_iso
 from crawler.store.statements import Statements, content_hash, decode_row, encode_row
 
@@ -122,6 +123,7 @@ class NoticeStore:
         if not self.db.conn.in_transaction:
             try:
                 self.db.conn.execute("BEGIN IMMEDIATE")  # waits up to the busy timeout
+                search.defer(self.db.conn)  # new notices indexed at the commit (search.py)
             except sqlite3.Error as error:  # still locked after it, or the file is unusable
                 self._abort(error)
                 raise StoreWriteError(self.failures[-1]) from error
@@ -168,6 +170,7 @@ class NoticeStore:
         recorded, and the connection is left without a transaction)."""
         if self.db.conn.in_transaction:
             try:
+                search.index_deferred(self.db.conn)
                 self.db.conn.commit()
             except sqlite3.Error as error:
                 self._abort(error)

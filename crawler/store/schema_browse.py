@@ -5,6 +5,7 @@ import re
 
 import sqlite_utils
 
+from crawler.store import search
 from crawler.store.folding import fold_sql
 from crawler.store.schema import migrations
 
@@ -199,3 +200,12 @@ def m009_accent_folded_search(db: sqlite_utils.Database) -> None:
             f'create trigger "{index}_delete" after delete on "{table}" begin '
             f'delete from "{index}" where rowid = old.rowid; end'
         )
+
+
+@migrations()
+def m010_notice_search_per_batch(db: sqlite_utils.Database) -> None:
+    # crawler/store/search.py: a store batch indexes its new notices in one statement before
+    # it commits; the insert trigger indexes the notices of every other writer.
+    db.execute(f"create table {search.DEFERRED} (after_rowid integer)")
+    db.execute('drop trigger if exists "notices_search_insert"')
+    db.execute(search.insert_trigger_sql())
