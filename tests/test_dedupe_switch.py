@@ -97,3 +97,27 @@ def test_the_crawl_of_a_few_notices_into_a_big_database_attaches_them_at_the_clo
     result = attacher.finish()
     assert result["bulk"].notices == 14  # the first was attached on its own
     assert snapshot(store.db) == rebuilt_snapshot(path)
+
+
+def test_more_notices_than_two_list_pages_at_full_speed_switch_before_the_window(tmp_path):
+    # The default window of a second: 300 notices at full speed switch once more than
+    # RATE_MIN_NOTICES have arrived, not a second in.
+    attacher, done, result = crawl(tmp_path / "fast.db", 300, 0.0005, bulk_rate=50.0)
+    assert done.index("now_deferred") == attaching.RATE_MIN_NOTICES
+    assert attacher.attached == attaching.RATE_MIN_NOTICES
+    assert "rebuilt" in result
+    assert snapshot(attacher.db) == rebuilt_snapshot(tmp_path / "fast.db")
+
+
+def test_two_list_pages_of_rows_at_once_are_not_a_crawl_at_full_speed(tmp_path):
+    # A live list-first crawl: a page's 50 rows stored at once, the next page's a while later.
+    store = NoticeStore(connect(tmp_path / "pages.db"), batch_size=50)
+    attacher = IncidentAttacher(store, bulk_after=0, bulk_seconds=60.0, bulk_rate=50.0)
+    done = []
+    for page in range(2):
+        for number in range(page * 50, page * 50 + 50):
+            rec = record(number)
+            done.append(attacher.attach(rec["id"], store.save(rec)))
+        time.sleep(0.3)
+    assert set(done) == {"attached"}
+    assert not attacher.deferred

@@ -11,7 +11,7 @@ crawl opened) while also taking more than `bulk_share` of the crawl's time, or a
 notices come faster than per-notice matching keeps up with (`bulk_rate`, see
 `_switch_to_bulk`). A polite live crawl (seconds between pages) never gets there: its notices
 are matched as they arrive, so incidents are usable during a long backfill. A crawl at full
-speed on a local copy gets there within a second or so. `bulk_after`
+speed on a local copy gets there within a few tenths of a second. `bulk_after`
 (`BREACH_DEDUPE_BULK_AFTER`, 0 = none) caps the per-notice phase by count. Every path gives
 exactly the incidents a rebuild gives (tests/test_incidents.py, tests/test_incidents_bulk.py).
 A crawl that dies before the close leaves notices without an incident; the next crawl
@@ -34,8 +34,12 @@ DEFAULT_BULK_SECONDS = 1.0
 DEFAULT_BULK_SHARE = 0.1
 DEFAULT_BULK_RATE = 50.0
 # The arrival rate is judged over at least this long since the first notice, so that one
-# list page's rows stored at once (50 on CA) are not taken for a crawl at full speed.
+# list page's rows stored at once (50 on CA) are not taken for a crawl at full speed ...
 RATE_WINDOW_SECONDS = 1.0
+# ... or as soon as more notices than two such pages have arrived: a live portal gives a list
+# page every few seconds at most, while a crawl at full speed passes this count in a few tenths
+# of a second, matching each notice meanwhile for nothing (its close pass matches them again).
+RATE_MIN_NOTICES = 100
 # At the close, every incident is rebuilt instead of attaching the crawl's notices in one pass
 # when they are at least this share of the stored notices. Measured on 10k synthesised notices
 # (bench/bench_dedupe.py), a random share of them attached in one pass vs a rebuild of all:
@@ -81,7 +85,7 @@ class IncidentAttacher:
         since_first = now - self.first_arrival - self.loading_seconds
         if (
             self.bulk_rate > 0
-            and since_first >= RATE_WINDOW_SECONDS
+            and (since_first >= RATE_WINDOW_SECONDS or self.arrived > RATE_MIN_NOTICES)
             and self.arrived >= self.bulk_rate * since_first
         ):
             return True
