@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from urllib.parse import urlsplit
 
 from itemadapter import ItemAdapter
+from scrapy import Item
 
 from crawler import sources
 from crawler.textparse import UNPARSED
@@ -78,7 +79,7 @@ class CleanPipeline:
     def process_item(self, item):
         # A plain dict of the item's fields: read many times below, and an adapter's every
         # `in` and `get` goes through its generic Mapping methods.
-        notice = dict(ItemAdapter(item).items())
+        notice = dict(item) if isinstance(item, dict | Item) else dict(ItemAdapter(item).items())
         flags: list[str] = list(notice.get("flags") or [])
         # Text decoded with the wrong charset ("Ã©", U+FFFD) is kept, never passed as clean:
         # flagged here, on the fields as the spider yielded them.
@@ -151,11 +152,12 @@ class CleanPipeline:
                 record[f"{count_field}_raw"] = clean_text(str(text)) if text is not None else None
 
         if "notice_urls" in notice:
-            urls = list(dict.fromkeys(_clean_list(notice["notice_urls"])))
-            for url in urls:
-                if not is_web_url(url):
+            urls = []
+            for url in dict.fromkeys(_clean_list(notice["notice_urls"])):
+                if is_web_url(url):
+                    urls.append(url)
+                else:
                     unsafe("notice_urls", url)
-            urls = [u for u in urls if is_web_url(u)]
             record["notice_urls"] = urls
             record["notice_url"] = urls[0] if urls else None
         for list_field in ("data_types", "cites"):

@@ -1,5 +1,7 @@
 """Count parsing, table-driven on values from the Maine archive workbooks."""
 
+import random
+
 import pytest
 
 from crawler.textparse.counts import parse_count
@@ -65,3 +67,16 @@ def test_parse_count(text, value, status):
 )
 def test_numeric_cells(cell, value, status):
     assert parse_count(cell) == (value, status)
+
+
+def test_plain_digits_read_as_the_full_rules_read_them():
+    # Plain digits take a short cut (crawler/textparse/counts.py); padded with spaces, the same
+    # text goes through every rule: both must agree, leading zeros and 15 digits included.
+    chance = random.Random(3)
+    samples = [str(n) for n in range(2000)] + ["007", "000", "999999999999999"]
+    samples += ["0" * chance.randint(0, 2) + str(chance.randrange(10 ** chance.randint(1, 13)))
+                for _ in range(2000)]  # fmt: skip
+    for text in samples:
+        assert parse_count(text) == parse_count(f" {text} "), text
+    # Longer runs of digits are read by the rules as before (through a float).
+    assert parse_count("12345678901234567890") == parse_count(" 12345678901234567890 ")

@@ -52,6 +52,11 @@ _WORDS = {**UNITS, "twenty": TENS["twenty"]}
 _WORD_NUMBER = re.compile(r"\b(" + "|".join(_WORDS) + r")\b", re.IGNORECASE)
 
 
+# Plain ASCII digits up to this long read as the rules below read them (through a float, exact
+# below 2**53): the common case skips them.
+_PLAIN_DIGITS = 15
+
+
 def _to_int(match: re.Match) -> int | None:
     digits = match["num"]
     scale = match["word"] or match["letter"]
@@ -73,6 +78,8 @@ def parse_count(text: str | int | None) -> Parsed:
         if text < 0 or text != int(text):
             return Parsed(None, UNPARSED)
         return Parsed(int(text), OK)
+    if isinstance(text, str) and len(text) <= _PLAIN_DIGITS and text.isascii() and text.isdigit():
+        return Parsed(int(text), OK)  # the usual "2,921"-free count: what the rules below give
     cleaned = clean_text(text)
     if cleaned is None or starts_with_no_value(cleaned):
         return Parsed(None, NONE)

@@ -16,8 +16,8 @@ _MISDECODED = re.compile(
 
 def misdecoded(value) -> bool:
     """Whether a text (or any text in a list) shows signs of a wrong decoding."""
-    if isinstance(value, str):
-        return bool(_MISDECODED.search(value))
+    if isinstance(value, str):  # every sign is a non-ASCII character
+        return not value.isascii() and bool(_MISDECODED.search(value))
     if isinstance(value, list | tuple):
         return any(misdecoded(v) for v in value)
     return False
