@@ -6,7 +6,8 @@ import sqlite3
 import pytest
 
 from crawler.store.db import connect
-from crawler.store.notices import NoticeStore
+from crawler.store.notices import CONTENT_COLUMNS, NoticeStore
+from crawler.store.statements import content_hash, encode_content, encode_row
 from pipelines.validate import rejection_reason
 
 
@@ -161,3 +162,18 @@ def test_a_refused_notice_is_rolled_back_alone_and_the_batch_goes_on(tmp_path):
     assert store.db["notice_versions"].count == 0  # the refused update's version went with it
     row = store.db["notices"].get("ca_ag:sb24-1")
     assert (row["entity_name"], row["last_seen_at"]) == ("Acme Inc.", "2026-01-01T00:00:00+00:00")
+
+
+def test_a_new_notice_is_encoded_and_hashed_as_its_content_is():
+    # The insert builds the hash from the columns' JSON (crawler/store/statements.py): it must
+    # be the hash of the content, as an update computes it, whatever the content holds.
+    samples = [
+        {},
+        {"entity_name": "Café \"Müller\" \\ O’Reilly", "total_affected": 12, "raw": {"b": [1, None], "a": "é"}},
+        {"breach_dates": [], "raw": {}, "id_theft_service": {"offered": "Yes", "z": None},
+         "notice_urls": ["https://x.test/a?b=1&c=2"], "residents_affected": 0, "cites": None},
+        {"reported_date": "2024-01-02", "flags_not_content": True, "data_types": ["SSN", "东京 💥"]},
+    ]  # fmt: skip
+    for sample in samples:
+        content = {k: sample.get(k) for k in CONTENT_COLUMNS}
+        assert encode_content(content) == (encode_row(content), content_hash(content))

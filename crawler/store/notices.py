@@ -36,8 +36,8 @@ from contextlib import contextmanager
 
 from crawler.matching.incidents import attach_notices
 from crawler.store import search
+from crawler.store import statements as st
 from crawler.store.db import dumps, immediate, now_iso
-from crawler.store.statements import Statements, content_hash, decode_row, encode_row
 
 # Columns that are published content: a change in one of them makes a new version.
 CONTENT_COLUMNS = (
@@ -102,7 +102,7 @@ class NoticeStore:
         self.lost: Counter = Counter()  # written, then rolled back with a failed batch
         self.failures: list[str] = []
         self._batch_opened = 0.0
-        self.sql = Statements(db.conn)  # crawler/store/statements.py
+        self.sql = st.Statements(db.conn)  # crawler/store/statements.py
 
     @contextmanager
     def writing(self):
@@ -205,29 +205,29 @@ class NoticeStore:
         else:
             stored = dict(zip([d[0] for d in cursor.description], row, strict=True))
             with self.writing():  # an update may write a version too: both or neither
-                outcome = self._update(decode_row(stored), record, seen_at)
+                outcome = self._update(st.decode_row(stored), record, seen_at)
         self._record(outcome)
         return outcome
 
     def _insert(self, record: dict, seen_at: str) -> None:
-        content = {k: record.get(k) for k in CONTENT_COLUMNS}
+        content, digest = st.encode_content({k: record.get(k) for k in CONTENT_COLUMNS})
         row = {
-            **{k: record.get(k) for k in DERIVED_COLUMNS},
+            **st.encode_row({k: record.get(k) for k in DERIVED_COLUMNS}),
             **content,
             "id": record["id"],
-            "content_hash": content_hash(content),
+            "content_hash": digest,
             "content_since": seen_at,
             "status": "active",
             "first_seen_at": seen_at,
             "last_seen_at": seen_at,
         }
-        self.sql.insert("notices", encode_row(row))
+        self.sql.insert("notices", row)
 
     def _update(self, stored: dict, record: dict, seen_at: str) -> str:
         old_content = {k: stored.get(k) for k in CONTENT_COLUMNS}
         new_content = {**old_content, **{k: record[k] for k in CONTENT_COLUMNS if k in record}}
         new_content["raw"] = {**(stored.get("raw") or {}), **(record.get("raw") or {})}
-        new_hash = content_hash(new_content)
+        new_hash = st.content_hash(new_content)
         changes: dict = {"last_seen_at": seen_at}
         if stored["status"] != "active":  # back at the source after it had vanished
             changes.update(status="active", removed_at=None)
@@ -249,7 +249,7 @@ class NoticeStore:
                     "run_id": self.run_id,
                 },
             )
-        self.sql.update("notices", stored["id"], encode_row(changes))
+        self.sql.update("notices", stored["id"], st.encode_row(changes))
         return outcome
 
     def mark_removed(self, source: str, source_ids: set[str], seen_at: str | None = None) -> int:

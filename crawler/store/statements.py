@@ -15,11 +15,34 @@ from crawler.store.db import JSON_COLUMNS, loads
 # of `crawler.store.db.dumps` (the JSON columns), so what is stored does not change.
 _HASH_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False, default=str)
 _COLUMN_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False)
+# How both encode a string (ensure_ascii=False): the function their C encoder calls.
+_json_string = json.encoder.encode_basestring
 
 
 def content_hash(content: dict) -> str:
     encoded = _HASH_JSON.encode(content)
     return hashlib.sha256(encoded.encode()).hexdigest()[:16]
+
+
+def encode_content(content: dict) -> tuple[dict, str]:
+    """`encode_row(content)` and `content_hash(content)` at once: the hash's JSON is built
+    from the columns' own JSON (the same encoding: sorted keys, no ASCII escapes), so a
+    notice's `raw` and lists are encoded once, not twice. Same text, same hash."""
+    encoded = encode_row(content)
+    parts = []
+    for key in sorted(content):
+        value = content[key]
+        if value is None:
+            text = "null"
+        elif key in JSON_COLUMNS:
+            text = encoded[key]
+        elif type(value) is str:
+            text = _json_string(value)
+        else:
+            text = _HASH_JSON.encode(value)
+        parts.append(f"{_json_string(key)}: {text}")
+    digest = hashlib.sha256(("{" + ", ".join(parts) + "}").encode()).hexdigest()[:16]
+    return encoded, digest
 
 
 def encode_row(row: dict) -> dict:
