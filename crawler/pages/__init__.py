@@ -10,12 +10,12 @@ wrapped by `reader`, so what a parser library raises on an empty, binary or cut-
 
 import csv
 import functools
+import sys
 import zipfile
 import zlib
 from collections.abc import Iterator
 
 import lxml.etree
-from openpyxl.utils.exceptions import InvalidFileException
 
 
 class UnknownPageError(ValueError):
@@ -33,8 +33,17 @@ _UNREADABLE = (
     zipfile.BadZipFile,
     zlib.error,
     lxml.etree.LxmlError,
-    InvalidFileException,
 )
+
+
+def _unreadable(error: BaseException) -> bool:
+    """Whether `error` is one the parsers raise on input they cannot read: `_UNREADABLE`, or
+    openpyxl's InvalidFileException. openpyxl is imported only by the reader of workbooks
+    (about 0.06 s a crawl otherwise), so its error can only occur once it has been imported."""
+    if isinstance(error, _UNREADABLE):
+        return True
+    openpyxl_errors = sys.modules.get("openpyxl.utils.exceptions")
+    return openpyxl_errors is not None and isinstance(error, openpyxl_errors.InvalidFileException)
 
 
 def _as_unknown_page(error: BaseException) -> UnknownPageError:
@@ -48,7 +57,9 @@ def _guarded(rows: Iterator) -> Iterator:
         yield from rows
     except UnknownPageError:
         raise
-    except _UNREADABLE as error:
+    except Exception as error:
+        if not _unreadable(error):
+            raise
         raise _as_unknown_page(error) from error
 
 
@@ -65,7 +76,9 @@ def reader(function):
             result = function(*args, **kwargs)
         except UnknownPageError:
             raise
-        except _UNREADABLE as error:
+        except Exception as error:
+            if not _unreadable(error):
+                raise
             raise _as_unknown_page(error) from error
         if isinstance(result, tuple) and any(isinstance(r, Iterator) for r in result):
             return tuple(_guarded(r) if isinstance(r, Iterator) else r for r in result)

@@ -14,9 +14,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from openpyxl import load_workbook
-from openpyxl.utils.datetime import to_excel
-
 from crawler.pages import UnknownPageError, reader
 from crawler.textparse.text import clean_text, normalize_label
 from crawler.textparse.yesno import parse_yes_no
@@ -104,6 +101,8 @@ def _cell_text(value) -> str:
 def _raw_cell(value) -> str:
     """A cell for `raw`: Excel date cells as their serial number, the value Excel stores."""
     if isinstance(value, datetime):
+        from openpyxl.utils.datetime import to_excel
+
         serial = to_excel(value)
         return str(int(serial)) if float(serial).is_integer() else f"{serial:.6f}".rstrip("0")
     return _cell_text(value)
@@ -114,6 +113,8 @@ def _count_cell(value) -> str:
     serial is the count that was meant (1900-01-09 is 9); later dates are shown as typed."""
     if isinstance(value, datetime):
         if value.year == 1900:
+            from openpyxl.utils.datetime import to_excel
+
             return str(int(to_excel(value)))
         return f"{value.month}/{value.day}/{value.year}"
     return _cell_text(value)
@@ -145,6 +146,10 @@ def parse_workbook(body: bytes) -> tuple[str, Iterator[WorkbookNotice]]:
     Raises:
         UnknownPageError: no sheet has a header row this module knows.
     """
+    # Imported here: openpyxl takes about 0.06 s to import, and every crawl loads this module
+    # (Scrapy imports every spider); only the archive spider reads a workbook.
+    from openpyxl import load_workbook
+
     workbook = load_workbook(io.BytesIO(body), read_only=True, data_only=True)
     for sheet in workbook.worksheets:
         rows = sheet.iter_rows(values_only=True)
