@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from crawler.pages import UnknownPageError, reader
+from crawler.pages.labelled import item_parts, label_of
 from crawler.pages.tree import css, first, parse_html, text_of, xpath
 from crawler.textparse.text import clean_text, normalize_label
 
@@ -185,61 +186,14 @@ def _section_of(heading: str) -> str | None:
 
 # Cached: a viewer's labels are its form's fixed wording (a bounded cache all the same).
 @lru_cache(maxsize=1024)
-def _target_of(section: str | None, key: str) -> str | None:
-    return next((t for s, pattern, t in _LABEL_RULES if s == section and pattern.search(key)), None)
-
-
-def _item_parts(li) -> tuple[str, str | list[str] | None, list[str]]:
-    """Own text (label and anything after it), value as displayed, and link hrefs of one
-    `<li>Label: <strong>v</strong></li>`; the value is None when the item has neither a nested
-    list nor a `<strong>` (it is then the own text after the colon, see `_label_of`).
-
-    One walk over the item's children (what `./text()`, `./ul/li`, `./strong` and
-    `./strong//a/@href|./a/@href` select, in document order), not four XPath queries."""
-    text = li.text
-    if len(li) == 1:  # the usual item: "Label: " and one <strong> (a link inside for a file)
-        child = li[0]
-        if child.tag == "strong":
-            own = text if child.tail is None else f"{text} {child.tail}" if text else child.tail
-            if len(child):
-                value = clean_text(" ".join(child.itertext())) or ""
-                hrefs = [h.strip() for a in child.iter("a") if (h := a.get("href")) and h.strip()]
-            else:
-                value, hrefs = clean_text(child.text) or "", []
-            return own or "", value, hrefs
-    own: list[str] = [text] if text is not None else []
-    nested: list[str | None] = []
-    strong: list[str | None] = []
-    hrefs: list[str] = []
-    for child in li:
-        if child.tail is not None:
-            own.append(child.tail)
-        tag = child.tag
-        if tag == "ul":
-            nested.extend(clean_text(text_of(x)) for x in child if x.tag == "li")
-        elif tag == "strong":
-            strong.append(clean_text(text_of(child)))
-            hrefs.extend(a.get("href") for a in child.iter("a"))
-        elif tag == "a":
-            hrefs.append(child.get("href"))
-    value: str | list[str] | None = None
-    if nested:
-        value = [v for v in nested if v]
-    elif strong:
-        value = " ".join(v for v in strong if v)
-    hrefs = [h.strip() for h in hrefs if h is not None and h.strip()]
-    return " ".join(own), value, hrefs
-
-
-# A viewer's labels are its form's fixed wording: a bounded cache all the same.
-@lru_cache(maxsize=1024)
-def _label_of(own: str) -> tuple[str, str, str, bool]:
-    """An item's label as displayed, the text after its colon (its value when the item has
-    no `<strong>`), the label's normalised key, and whether it is the filer's contact."""
-    label, _, rest = own.partition(":")
-    label = clean_text(label) or ""
-    key = normalize_label(label)
-    return label, clean_text(rest) or "", key, bool(key and _CONTACT_LABEL.match(key))
+def _route(section: str | None, key: str) -> tuple[str | None, str | None]:
+    """(kind, name) of a label's target: ("address"/"service", part), ("field", item field),
+    ("raw", None) for a known label kept in raw only, or (None, None) for an unknown one."""
+    target = next((t for s, p, t in _LABEL_RULES if s == section and p.search(key)), None)
+    if target is None or target == "raw":
+        return target, None
+    kind, _, part = target.partition(":")
+    return (kind, part) if part else ("field", target)
 
 
 def _items_with_headings(container):
@@ -272,9 +226,11 @@ def parse_detail(html: str, urljoin: Callable[[str], str]) -> DetailPage:
     address: dict[str, str] = {}
     service: dict[str, str] = {}
     for li, heading, section in _items_with_headings(container[0]):
-        own, value, hrefs = _item_parts(li)
-        label, rest, key, contact = _label_of(own)
-        if section == "submitter" or not key or contact:
+        if section == "submitter":  # the filer's contact: never read
+            continue
+        own, value, hrefs = item_parts(li)
+        label, rest, key = label_of(own)
+        if not key or _CONTACT_LABEL.match(key):
             continue
         if value is None:
             value = rest
@@ -282,22 +238,24 @@ def parse_detail(html: str, urljoin: Callable[[str], str]) -> DetailPage:
             result.unknown_sections.append(heading)
         raw_key = label if label not in result.raw else f"{heading}: {label}"
         result.raw[raw_key] = value
-        target = _target_of(section, key)
-        if target is None:
+        kind, name = _route(section, key)
+        if kind is None:
             result.unknown_labels.append(label)
             continue
         result.known_labels += 1
+        if kind == "raw":
+            continue
         text = value if isinstance(value, str) else "; ".join(value)
-        if target.startswith("address:"):
-            address[target.partition(":")[2]] = text
-        elif target.startswith("service:"):
-            service[target.partition(":")[2]] = text
-        elif target == "notice_urls":
+        if kind == "address":
+            address[name] = text
+        elif kind == "service":
+            service[name] = text
+        elif name == "notice_urls":
             result.fields["notice_urls"] = [urljoin(h) for h in hrefs]
-        elif target in LIST_FIELDS:
-            result.fields[target] = list(value) if isinstance(value, list) else [value]
-        elif target != "raw":
-            result.fields[target] = text
+        elif name in LIST_FIELDS:
+            result.fields[name] = list(value) if isinstance(value, list) else [value]
+        else:
+            result.fields[name] = text
     if address:
         parts = (address.get(part) for part in ADDRESS_PARTS)
         result.fields["entity_address"] = ", ".join(p for p in parts if p)
