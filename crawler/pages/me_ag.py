@@ -19,6 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from lxml import etree
+
 from crawler.pages import UnknownPageError, reader
 from crawler.pages.labelled import item_parts, label_of
 from crawler.pages.tree import css, first, parse_html, text_of, xpath
@@ -209,6 +211,21 @@ def _items_with_headings(container):
                 yield li, heading, section
 
 
+# The content block of the new and of the old viewer.
+_CONTENT_IDS = ("content", "maincontent3")
+
+
+def _content_of(page):
+    """The first element in document order with a content id (what `#content, #maincontent3`
+    selects first), else `<body>`, else the page. Walked in Python: it is near the top, while
+    the CSS query's XPath tests the id of every element, twice (a fifth of the page's time)."""
+    found = next((el for el in page.iter(etree.Element) if el.get("id") in _CONTENT_IDS), None)
+    if found is not None:
+        return found
+    body = xpath("//body")(page)
+    return body[0] if body else page
+
+
 @reader
 def parse_detail(html: str, urljoin: Callable[[str], str]) -> DetailPage:
     """Fields of a viewer detail page, read by label within each `<h2>` section.
@@ -221,11 +238,11 @@ def parse_detail(html: str, urljoin: Callable[[str], str]) -> DetailPage:
         UnknownPageError: not one known label on the page.
     """
     page = parse_html(html)
-    container = css("#content, #maincontent3")(page) or xpath("//body")(page) or [page]
+    container = _content_of(page)
     result = DetailPage(fields={}, raw={}, known_labels=0)
     address: dict[str, str] = {}
     service: dict[str, str] = {}
-    for li, heading, section in _items_with_headings(container[0]):
+    for li, heading, section in _items_with_headings(container):
         if section == "submitter":  # the filer's contact: never read
             continue
         own, value, hrefs = item_parts(li)
