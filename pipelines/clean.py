@@ -9,6 +9,7 @@ a date that cannot be true is kept and flagged; a date that cannot be read (stat
 `data:`) is not stored as a URL, since Datasette and the Atom feed render URLs as links.
 """
 
+import re
 from datetime import UTC, date, datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -37,6 +38,20 @@ def _clean_list(values) -> list[str]:
 
 def is_web_url(url: str) -> bool:
     """An absolute http(s) URL with a host: the only links stored (and so rendered)."""
+    # The usual link, read without urlsplit (~5 us a new URL, two a notice): printable ASCII
+    # (urlsplit drops tabs and newlines first) starting "http://" or "https://", no brackets
+    # (an IPv6 host, which urlsplit checks); its host is what follows "//" up to "/", "?", "#".
+    if url.isascii() and url.isprintable() and url.startswith(_WEB) and not _BRACKET.search(url):
+        host = url.partition("//")[2]
+        return bool(host) and host[0] not in "/?#"
+    return _parsed_web_url(url)
+
+
+_WEB = ("http://", "https://")
+_BRACKET = re.compile(r"[\[\]]")
+
+
+def _parsed_web_url(url: str) -> bool:
     try:
         parts = urlsplit(url)
     except ValueError:

@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from crawler.items import BreachNotice
-from pipelines.clean import CleanPipeline
+from pipelines.clean import CleanPipeline, _parsed_web_url, is_web_url
 
 TODAY = date(2026, 11, 22)
 
@@ -154,3 +154,16 @@ def test_misdecoded_text_is_kept_and_flagged_once_per_field():
     assert not any(
         f.startswith("misdecoded") for f in clean(entity_name="Café Rio").get("flags", [])
     )
+
+
+def test_the_usual_link_is_judged_as_urlsplit_judges_it():
+    # is_web_url reads the usual link without urlsplit (pipelines/clean.py): it must agree
+    # with urlsplit's reading on every shape, odd ones included.
+    hosts = ["", "x", "www.maine.gov", "a:80", "user@h", "[::1]", "h]", "ex\u00e4mple.com"]
+    tails = ["", "/", "/a]b", "?q=1", "#f", "/p?x=[1]", " ", "/a b", "\t/", "\n", "/\x7f"]
+    starts = ["http://", "https://", "HTTP://", "https:/", "https:", "ftp://", " https://", "//"]
+    for start in starts:
+        for host in hosts:
+            for tail in tails:
+                url = start + host + tail
+                assert is_web_url(url) == _parsed_web_url(url), repr(url)

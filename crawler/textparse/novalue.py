@@ -23,11 +23,13 @@ _LEADING = re.compile(
     re.IGNORECASE,
 )
 _ONLY_PUNCTUATION = re.compile(r"^[\s?\-–—.*/]+$")
+# In ASCII text, the characters str.isdigit() accepts (a search, not a loop in Python).
+_ASCII_DIGIT = re.compile(r"[0-9]")
 
 
 def says_no_value(text: str) -> bool:
     """True for text without digits that only says the value is absent ("Unknown", "???")."""
-    if any(ch.isdigit() for ch in text):
+    if _ASCII_DIGIT.search(text) if text.isascii() else any(ch.isdigit() for ch in text):
         return False
     return bool(_ONLY_PUNCTUATION.match(text) or _ANYWHERE.search(text))
 
