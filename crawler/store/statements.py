@@ -8,8 +8,10 @@ import hashlib
 import json
 import sqlite3
 
-from crawler.store.db import JSON_COLUMNS, loads
+from crawler.store.db import JSON_COLUMNS as _JSON_COLUMN_ORDER
+from crawler.store.db import loads
 
+JSON_COLUMNS = frozenset(_JSON_COLUMN_ORDER)  # looked up for every column of every notice
 # Built once: `json.dumps` with options builds a new encoder on every call. The options are
 # those of `json.dumps(content, sort_keys=True, ensure_ascii=False, default=str)` (the hash) and
 # of `crawler.store.db.dumps` (the JSON columns), so what is stored does not change.
