@@ -2,6 +2,7 @@
 
 import pytest
 
+from crawler.matching import markers
 from crawler.matching.entities import (
     entity_keys,
     leading_entity_key,
@@ -9,6 +10,7 @@ from crawler.matching.entities import (
     normalise_entity,
 )
 from crawler.matching.markers import amended_notice_date
+from crawler.textparse.dates import parse_date
 
 
 @pytest.mark.parametrize(
@@ -211,6 +213,30 @@ def test_contact_person_and_title_are_cut(name, key):
 )
 def test_amended_notice_date(text, iso):
     assert amended_notice_date(text) == iso
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "SUPPLEMENT TO 11/14/17 NOTICE",
+        "\u017fupplement to 11/14/17 notice",  # long s: IGNORECASE reads it as "s"
+        '{"Entity Name": "Acme", "Notes": "Addendum to 3/2/2019 letter"}',
+        "Amendment from Aptos's 2/25/17 notice",
+        "Updated to 2/25/17",  # "updated" is not the pattern's "update": no date
+        "",
+        None,
+    ],
+)
+def test_amended_notice_date_word_gate_agrees_with_the_pattern(text):
+    """The quick word check before the pattern never hides a date the pattern finds."""
+    match = markers._UPDATE_OF_DATE.search(text or "")
+    expected = None
+    if match:
+        parsed = parse_date(match.group(1)).value
+        expected = parsed.iso if parsed and parsed.precision == "day" else None
+    assert amended_notice_date(text) == expected
+    if text and text.startswith(("SUPP", "\u017f", "{")):
+        assert expected is not None  # the cases that must find a date do
 
 
 # The first entity of a list of entity names; never for one firm's name of surnames, a campus,
