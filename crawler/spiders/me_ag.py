@@ -132,7 +132,8 @@ class MeAgSpider(BreachSpider):
             self.seen_source_ids = listed & set(stored)
         # Fed a batch at a time (crawler/spiders/details.py): the page, its tree and the rows
         # not wanted are let go when this returns, and no more than a batch of requests waits
-        # in the scheduler (a backfill of 50,000 notices queued them all at once).
+        # in the scheduler (a backfill of 50,000 notices queued them all at once). `resolve`
+        # joins a relative link with `response.urljoin`: the page's base URL stands in for it.
         self._list_base = SimpleNamespace(urljoin=partial(urljoin, get_base_url(response)))
         del page, stored
         yield from self.feed.first(to_fetch)
