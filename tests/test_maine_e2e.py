@@ -240,3 +240,19 @@ def test_archive_values_in_the_database(archive_db):
     tmobile = by_key[("T-Mobile USA, Inc.", "2015-10-01")]
     assert (tmobile["residents_affected"], json.loads(tmobile["breach_dates"])) == (
         12952, ["2015-09-14"])  # fmt: skip
+
+
+def test_detail_requests_are_fed_in_batches_and_every_notice_is_stored(tmp_path):
+    # One request at a time: a batch is 4 requests (crawler/spiders/details.py RequestFeed),
+    # so the 30 listed notices' detail pages are handed to the scheduler in 8 batches.
+    site = demo_site(count=30)
+    db = tmp_path / "b.db"
+    with PortalServer([site]) as server:
+        result = run_spider("me_ag", db, base_url=server.base_url("/me"), mode="backfill",
+                            settings={"CONCURRENT_REQUESTS": 1})  # fmt: skip
+        assert result.returncode == 0, result
+        assert len(server.requests_matching(DETAIL)) == 30
+    assert set(notices(db)) == {n.uuid for n in site.notices}
+    run = last_run(db, "me_ag")
+    assert (run["source_status"], run["notices_new"]) == ("ok", 30)
+    assert json.loads(run["stats"])["breach/me_ag/detail_batches"] == 8

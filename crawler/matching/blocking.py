@@ -74,14 +74,17 @@ def _day_bucket(facts: NoticeFacts) -> int | None:
     return facts.breach_start
 
 
-# Ids under one index entry are kept in a tuple up to this many, in a set beyond.
+# Ids under one index entry are kept in a tuple up to this many, in a list beyond.
 SMALL_POSTINGS = 8
 
 
 class _Postings(dict):
     """Entry -> the notice ids under it: the id itself while it is alone, a tuple while they
-    are few, a set beyond. Most entries hold a notice or two (repeat filings of one name), and
-    a set costs 216 bytes even for two; 50,000 notices fill about 200,000 entries."""
+    are few, a list beyond. Most entries hold a notice or two (repeat filings of one name), and
+    a set costs 216 bytes even for two; 50,000 notices fill about 200,000 entries. A big entry
+    (a common word, a big filer's bucket) as a list costs 8 bytes an id, as a set about 30.
+    A list is never searched: `MatchIndex._index` puts a notice under each entry once (its
+    entries are distinct, and an indexed notice is dropped before it is put again)."""
 
     __slots__ = ()
 
@@ -95,9 +98,9 @@ class _Postings(dict):
         elif isinstance(held, tuple):
             if notice_id not in held:
                 grown = (*held, notice_id)
-                self[entry] = grown if len(grown) <= SMALL_POSTINGS else set(grown)
+                self[entry] = grown if len(grown) <= SMALL_POSTINGS else list(grown)
         else:
-            held.add(notice_id)
+            held.append(notice_id)
 
     def drop(self, entry, notice_id: str) -> None:
         held = self.get(entry)
@@ -110,8 +113,8 @@ class _Postings(dict):
             if notice_id in held:
                 left = tuple(i for i in held if i != notice_id)
                 self[entry] = left[0] if len(left) == 1 else left
-        else:  # a big set shrinks in place (a changed notice is removed and added again)
-            held.discard(notice_id)
+        elif notice_id in held:  # a big list shrinks in place (a changed notice is re-added)
+            held.remove(notice_id)
             if not held:
                 del self[entry]
 
@@ -166,11 +169,11 @@ class MatchIndex:
     def _index(self, facts: NoticeFacts, change) -> None:
         """`change` (put or drop) the notice under each of its entries."""
         notice_id = facts.id
-        for key in facts.keys:
+        for key in dict.fromkeys(facts.keys):
             change(self._by_key, key, notice_id)
         for bucket in _fuzzy_buckets(facts, margin=0):
             change(self._by_bucket, bucket, notice_id)
-        for cited in facts.cites:
+        for cited in dict.fromkeys(facts.cites):
             change(self._cited_by, cited, notice_id)
         for variant in _variant_keys(facts):
             change(self._by_variant, variant, notice_id)

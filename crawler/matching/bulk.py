@@ -11,7 +11,7 @@ it, and each component is clustered on its own, as the rebuild does.
 
 import gc
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import sqlite_utils
@@ -86,13 +86,17 @@ def previous_members(db, ids: list[str], known) -> set[str]:
 
 
 class _Block:
-    """The notices to re-cluster, their links (each pair compared once) and fuzzy calls."""
+    """The notices to re-cluster, their links (each pair compared once) and fuzzy calls.
+
+    Links and fuzzy calls are kept flat (`a, b, match, a, b, match, ...`): a big close pass
+    holds ~720,000 links and ~270,000 calls at once, and a tuple each cost 72 bytes more than
+    three list slots (the Match objects are shared, `rules.outcome`)."""
 
     def __init__(self, index: MatchIndex) -> None:
         self.index = index
         self.facts: dict = {}
-        self.edges: list[tuple[str, str, Match]] = []
-        self.reviews: dict[tuple[str, str], Match] = {}
+        self.edges: list = []
+        self.reviews: list = []
         self._done: set[str] = set()  # notices whose candidates were all compared
 
     def expand(self, seeds: Iterable[str]) -> None:
@@ -110,15 +114,21 @@ class _Block:
                 if match is None:
                     continue
                 if match.kind == "review":
-                    self.reviews[(a, b)] = match
+                    self.reviews += (a, b, match)
                     continue
-                self.edges.append((a, b, match))
+                self.edges += (a, b, match)
                 if other not in self.facts:
                     self.facts[other] = index.facts[other]
                     queue.append(other)
             self._done.add(current)
 
-    def components(self) -> list[tuple[list[str], list]]:
+    def fuzzy_calls(self) -> Iterator[tuple[str, str, Match]]:
+        flat = self.reviews
+        return zip(flat[0::3], flat[1::3], flat[2::3], strict=True)
+
+    def components(self) -> Iterator[tuple[list[str], list]]:
+        """Each connected component: its notice ids and its links as (a, b, match). The
+        block's flat links are handed out component by component and let go."""
         parent = {nid: nid for nid in self.facts}
 
         def find(nid: str) -> str:
@@ -127,17 +137,21 @@ class _Block:
                 nid = parent[nid]
             return nid
 
-        for a, b, _match in self.edges:
-            root_a, root_b = find(a), find(b)
+        flat = self.edges
+        for i in range(0, len(flat), 3):
+            root_a, root_b = find(flat[i]), find(flat[i + 1])
             if root_a != root_b:
                 parent[max(root_a, root_b)] = min(root_a, root_b)
         members: dict[str, list[str]] = defaultdict(list)
         edges: dict[str, list] = defaultdict(list)
         for nid in self.facts:
             members[find(nid)].append(nid)
-        for edge in self.edges:
-            edges[find(edge[0])].append(edge)
-        return [(ids, edges.get(root, [])) for root, ids in members.items()]
+        for i in range(0, len(flat), 3):
+            edges[find(flat[i])] += flat[i : i + 3]
+        self.edges = flat = []
+        for root in list(members):
+            ids, mine = members.pop(root), edges.pop(root, [])
+            yield ids, list(zip(mine[0::3], mine[1::3], mine[2::3], strict=True))
 
 
 def attach_notices_bulk(db: sqlite_utils.Database, notice_ids: Iterable[str]) -> BulkStats:
@@ -179,7 +193,8 @@ def _attach(db: sqlite_utils.Database, ids: set[str]) -> BulkStats:
         found, raised = cluster_block({n: block.facts[n] for n in component}, edges, index.stats)
         groups.extend(found)
         reviews.extend(raised)
-    rows_for_review = review_rows(groups, reviews, block.reviews, index.facts, now_iso())
+    rows_for_review = review_rows(groups, reviews, block.fuzzy_calls(), index.facts, now_iso())
+    block.reviews = []
     with db.atomic():  # a savepoint inside the caller's transaction
         for chunk in _chunks(members):
             delete_for_notices(db, chunk)

@@ -34,6 +34,7 @@ from crawler.matching.rules import (
     Match,
     NoticeFacts,
     notice_gap,
+    outcome,
     same_entity_dates,
 )
 
@@ -112,7 +113,7 @@ def date_typo(a: NoticeFacts, b: NoticeFacts) -> Match | None:
     for x in days_a:
         for y in days_b:
             if _one_field_apart(x, y) or _one_field_apart(y, x):
-                return Match(RULE_DATE_TYPO, 0.9, "link", True, filed_apart)
+                return outcome(RULE_DATE_TYPO, 0.9, "link", True, filed_apart)
     return None
 
 
@@ -126,7 +127,7 @@ def same_day_word(a: NoticeFacts, b: NoticeFacts, stats: KeyStats) -> Match | No
         return None
     if not shared_distinctive_words(a.keys[0], b.keys[0], stats):
         return None
-    return Match(RULE_SAME_DAY_WORD, 0.8, "link", True, BREACH_GAP_DAYS + filed_apart)
+    return outcome(RULE_SAME_DAY_WORD, 0.8, "link", True, BREACH_GAP_DAYS + filed_apart)
 
 
 def list_lead(a: NoticeFacts, b: NoticeFacts) -> Match | None:
@@ -137,7 +138,7 @@ def list_lead(a: NoticeFacts, b: NoticeFacts) -> Match | None:
     match = same_entity_dates(a, b)
     if match is None:
         return None
-    return Match(RULE_LIST_LEAD, match.score, "review", match.dated, match.distance)
+    return outcome(RULE_LIST_LEAD, match.score, "review", match.dated, match.distance)
 
 
 def trade_name_only(a: NoticeFacts, b: NoticeFacts, shared: list[str], stats: KeyStats) -> bool:

@@ -129,7 +129,8 @@ def attach_notice(db: sqlite_utils.Database, notice_id: str) -> str:
 
     edges = [(a, b, m) for (a, b), m in sorted(block.edges.items())]
     groups, reviews = cluster_block(block.facts, edges, index.stats)
-    rows_for_review = review_rows(groups, reviews, block.reviews, index.facts, now_iso())
+    fuzzy = ((a, b, m) for (a, b), m in block.reviews.items())
+    rows_for_review = review_rows(groups, reviews, fuzzy, index.facts, now_iso())
     with db.atomic():  # a savepoint inside the store's open batch, never its commit
         for chunk_start in range(0, len(ids), 400):
             delete_for_notices(db, ids[chunk_start : chunk_start + 400])
@@ -176,7 +177,7 @@ def _components(index: MatchIndex):
         return nid
 
     all_edges: list[tuple[str, str, Match]] = []
-    fuzzy_reviews: dict[tuple[str, str], Match] = {}
+    fuzzy_reviews: list[tuple[str, str, Match]] = []  # each pair once (ids in order)
     for notice_id in sorted(facts):
         current = facts[notice_id]
         for other_id in sorted(c for c in index.candidates(current) if c > notice_id):
@@ -184,7 +185,7 @@ def _components(index: MatchIndex):
             if match is None:
                 continue
             if match.kind == "review":
-                fuzzy_reviews[(notice_id, other_id)] = match
+                fuzzy_reviews.append((notice_id, other_id, match))
                 continue
             all_edges.append((notice_id, other_id, match))
             root_a, root_b = find(notice_id), find(other_id)

@@ -1,48 +1,50 @@
 """SQL writes of the matcher: incidents, incident_links, incident_review, notices.incident_id."""
 
+from collections.abc import Iterable
+from functools import lru_cache
+
 import sqlite_utils
 
 from crawler.matching.clustering import Group, Review
 from crawler.matching.rules import RULE_LIST_LEAD, RULE_TRADE_NAME
 from crawler.matching.summary import INCIDENT_COLUMNS, OPTIONAL_INCIDENT_COLUMNS, incident_row
 
+REVIEW_COLUMNS = ("notice_id", "candidate_notice_id", "rule", "score", "reason", "created_at")
+
+
+@lru_cache(maxsize=1 << 14)
+def _reason(rule: str, score: float) -> str:
+    """The text of a fuzzy call, one copy per rule and score (a close pass writes ~278,000)."""
+    if rule == RULE_TRADE_NAME:
+        return "only a trade name is shared, under different main names; dates agree"
+    if rule == RULE_LIST_LEAD:
+        return "one name is the first of a list of entity names the other gives"
+    # Truncated, never rounded up: 0.9167 shown as "0.92" would read as the threshold.
+    shown = int(score * 1000) / 1000
+    return f"similar names ({shown:.3f}) below the join threshold, dates agree"
+
 
 def review_rows(
-    groups: list[Group], reviews: list[Review], fuzzy: dict, facts: dict, created: str
-) -> list[dict]:
-    """The `incident_review` rows: close fuzzy calls left apart, and the clustering's reviews."""
+    groups: list[Group], reviews: list[Review], fuzzy: Iterable, facts: dict, created: str
+) -> list[tuple]:
+    """The `incident_review` rows (REVIEW_COLUMNS), sorted: the close fuzzy calls `fuzzy`
+    ((id, id, Match), each pair once) left apart, and the clustering's reviews, which win over
+    a fuzzy call of the same pair. Tuples in one list, no dict of pairs: a big close pass has
+    ~278,000 of them."""
+    raised = {(r.notice_id, r.candidate_notice_id): r for r in reviews}  # the last one wins
     incident_of = {nid: g.founder for g in groups for nid in g.members}
-    rows = {}
-    for (a, b), match in fuzzy.items():
+    rows = []
+    for a, b, match in fuzzy:
         if a in incident_of and b in incident_of and incident_of[a] == incident_of[b]:
             continue  # joined through another path: nothing left to decide
         later, earlier = sorted((facts[a], facts[b]), key=lambda f: f.order_key, reverse=True)
-        if match.rule == RULE_TRADE_NAME:
-            reason = "only a trade name is shared, under different main names; dates agree"
-        elif match.rule == RULE_LIST_LEAD:
-            reason = "one name is the first of a list of entity names the other gives"
-        else:
-            # Truncated, never rounded up: 0.9167 shown as "0.92" would read as the threshold.
-            shown = int(match.score * 1000) / 1000
-            reason = f"similar names ({shown:.3f}) below the join threshold, dates agree"
-        rows[(later.id, earlier.id)] = (match.rule, match.score, reason)
-    for review in reviews:
-        rows[(review.notice_id, review.candidate_notice_id)] = (
-            review.rule,
-            review.score,
-            review.reason,
-        )
-    return [
-        {
-            "notice_id": a,
-            "candidate_notice_id": b,
-            "rule": rule,
-            "score": score,
-            "reason": reason,
-            "created_at": created,
-        }
-        for (a, b), (rule, score, reason) in sorted(rows.items())
-    ]
+        if (later.id, earlier.id) not in raised:
+            reason = _reason(match.rule, match.score)
+            rows.append((later.id, earlier.id, match.rule, match.score, reason, created))
+    del incident_of
+    rows += [(a, b, r.rule, r.score, r.reason, created) for (a, b), r in raised.items()]
+    rows.sort()  # pairs are unique, so this is the order of the pairs
+    return rows
 
 
 def _incident_columns(db: sqlite_utils.Database) -> tuple[str, ...]:
@@ -75,8 +77,7 @@ def write(db, groups, facts, rows_for_review, linked_at: str) -> None:
         "update notices set incident_id = ? where id = ?", [(r[1], r[0]) for r in link_rows]
     )
     db.conn.executemany(
-        "insert into incident_review (notice_id, candidate_notice_id, rule, score, reason, "
-        "created_at) values (:notice_id, :candidate_notice_id, :rule, :score, :reason, :created_at)",
+        f"insert into incident_review ({', '.join(REVIEW_COLUMNS)}) values (?,?,?,?,?,?)",
         rows_for_review,
     )
 

@@ -20,7 +20,8 @@ the end: detail pages fetched, still waiting, and how long those take at the pol
 """
 
 import time
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -160,3 +161,58 @@ class DetailQueue:
     def _on_closed(self, spider, reason) -> None:
         if spider is self.spider and (self.started or self.entries):
             self.report("Run ends")
+
+
+class RequestFeed:
+    """Requests handed to the engine a batch at a time, as the scheduler runs dry.
+
+    Maine lists every notice on one page: a request yielded per row put 50,000 requests (with
+    their headers, meta and callback arguments) in the scheduler at once, beside the page and
+    its rows. Fed instead, at most about `batch` requests wait in the scheduler at any time,
+    and each is built from its entry (`make_request(entry)`) only when its turn comes. The
+    order is the entries' order. The spider stays open while entries wait (spider_idle).
+    """
+
+    def __init__(self, crawler, spider, make_request: Callable[[object], Request],
+                 batch: int | None = None):  # fmt: skip
+        self.crawler, self.spider, self.make_request = crawler, spider, make_request
+        concurrency = max(1, crawler.settings.getint("CONCURRENT_REQUESTS", 16))
+        # A few requests beyond what the downloader takes at once: it never waits for a batch.
+        self.batch = batch or 4 * concurrency
+        self.entries: deque = deque()
+        self.fed = 0
+        crawler.signals.connect(self._on_scheduler_empty, signal=signals.scheduler_empty)
+        crawler.signals.connect(self._on_idle, signal=signals.spider_idle)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def first(self, entries: Iterable) -> list[Request]:
+        """Queue `entries`; the first batch's requests, for the caller to yield itself."""
+        self.entries.extend(entries)
+        return [self.make_request(e) for e in self._take()]
+
+    def clear(self) -> None:
+        """Nothing more to request (the source went offline, the run is stopping)."""
+        self.entries.clear()
+
+    def _take(self) -> list:
+        count = min(self.batch, len(self.entries))
+        if count:
+            self.fed += count
+            self.crawler.stats.inc_value(f"breach/{self.spider.name}/detail_batches")
+        return [self.entries.popleft() for _ in range(count)]
+
+    def _feed(self) -> bool:
+        if not self.entries or self.crawler.engine.needs_backout():
+            return False
+        for entry in self._take():
+            self.crawler.engine.crawl(self.make_request(entry))
+        return True
+
+    def _on_scheduler_empty(self) -> None:
+        self._feed()
+
+    def _on_idle(self, spider) -> None:
+        if spider is self.spider and self._feed():
+            raise DontCloseSpider

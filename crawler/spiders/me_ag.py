@@ -21,12 +21,18 @@ detail page failed or that had vanished); backfill fetches every detail page. Bo
 stored notices missing from a complete, healthy list as removed at source.
 """
 
+from functools import partial
+from types import SimpleNamespace
+from urllib.parse import urljoin
+
 import scrapy
 from scrapy.exceptions import CloseSpider
+from scrapy.utils.response import get_base_url
 
 from crawler.pages import UnknownPageError
 from crawler.pages import me_ag as maine
 from crawler.spiders.base import BreachSpider, SpiderArgumentError
+from crawler.spiders.details import RequestFeed
 from crawler.textparse.decoding import misdecoded
 
 VIEWERS = ("new", "old")
@@ -69,6 +75,14 @@ class MeAgSpider(BreachSpider):
         self.viewer = viewer
         self.offline = False
         self.unknown_labels: dict[str, int] = {}
+        self.feed: RequestFeed | None = None
+        self._list_base = None  # what the list page's relative links are joined to
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.feed = RequestFeed(crawler, spider, spider._detail_request)
+        return spider
 
     async def start(self):
         if self.viewer == "new":
@@ -116,14 +130,22 @@ class MeAgSpider(BreachSpider):
             self._note_removed(listed, stored)
             # Stored notices still listed: the store moves their last_seen_at at the end.
             self.seen_source_ids = listed & set(stored)
-        for row in to_fetch:
-            yield scrapy.Request(
-                self.resolve(response, row.href),
-                callback=self.parse_detail,
-                errback=self.detail_failed,
-                cb_kwargs={"row": row},
-                meta={"handle_httpstatus_list": [403]},
-            )
+        # Fed a batch at a time (crawler/spiders/details.py): the page, its tree and the rows
+        # not wanted are let go when this returns, and no more than a batch of requests waits
+        # in the scheduler (a backfill of 50,000 notices queued them all at once). `resolve`
+        # joins a relative link with `response.urljoin`: the page's base URL stands in for it.
+        self._list_base = SimpleNamespace(urljoin=partial(urljoin, get_base_url(response)))
+        del page, stored
+        yield from self.feed.first(to_fetch)
+
+    def _detail_request(self, row: maine.ListRow) -> scrapy.Request:
+        return scrapy.Request(
+            self.resolve(self._list_base, row.href),
+            callback=self.parse_detail,
+            errback=self.detail_failed,
+            cb_kwargs={"row": row},
+            meta={"handle_httpstatus_list": [403]},
+        )
 
     def _wants_detail(self, source_id: str, stored: dict) -> bool:
         known = stored.get(source_id)
@@ -220,6 +242,8 @@ class MeAgSpider(BreachSpider):
         else:
             return
         self.offline = True
+        if self.feed is not None:
+            self.feed.clear()
         self.removed_source_ids = None  # an offline list says nothing about what was removed
         self.source_offline(response, why)
         raise CloseSpider("source_offline")
