@@ -214,5 +214,6 @@ class RequestFeed:
         self._feed()
 
     def _on_idle(self, spider) -> None:
-        if spider is self.spider and self._feed():
+        # Entries still waiting keep the spider open even when none could be fed just now.
+        if spider is self.spider and (self._feed() or self.entries):
             raise DontCloseSpider

@@ -90,7 +90,12 @@ class MeAgSpider(BreachSpider):
         else:
             url = self.rebase(maine.OLD_VIEWER_LIST_URL)
         # 403 reaches the callback: on this portal it means "offline", not a transient error.
-        yield scrapy.Request(url, callback=self.parse, meta={"handle_httpstatus_list": [403]})
+        # Never filtered as seen: a backfill resumed from its job state (JOBDIR) holds only the
+        # batch of detail requests that was queued at the stop (the rest wait in the feed, in
+        # memory), so it reads the list again (from the HTTP cache) to find what is not stored.
+        yield scrapy.Request(
+            url, callback=self.parse, meta={"handle_httpstatus_list": [403]}, dont_filter=True
+        )
 
     def parse(self, response):
         """The list: every notice in one table; detail requests for the ones to (re)read.
