@@ -31,6 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import memory
 import report
 import stages
 from crawls import (
@@ -102,6 +103,8 @@ def crawl_size(args, size: int, me: int, tmp: Path) -> dict:
                     out.setdefault("nightly", {})[spider] = n
         if "ca" in args.sources and not args.no_big_db:
             out["into_ca_db"] = into_ca_database(copy, sources, tmp, size, args.repeat)
+            if size == args.sizes[-1] and "me" in args.sources and not args.no_memory:
+                out["memory"] = big_maine_backfill(tmp, size)
         if "ca" in args.sources and not args.no_list_first:
             # The live path at full speed: every notice written from its list row, then
             # completed by its detail page (crawler/spiders/details.py).
@@ -154,6 +157,24 @@ def into_ca_database(copy: Copy, sources, tmp: Path, size: int, repeat: int) -> 
     return result
 
 
+def big_maine_backfill(tmp: Path, size: int) -> dict:
+    """A Maine backfill as big as the CA copy into the big database (bench/memory.py): the
+    memory target's hardest case. The copy's first Maine notices are the stored ones."""
+    big = tmp / f"big-{size}" / "breaches.db"
+    work = tmp / f"memory-{size}" / "breaches.db"
+    work.parent.mkdir()
+    with sqlite3.connect(big) as src, sqlite3.connect(work) as dst:
+        src.backup(dst)
+    stored = sqlite3.connect(work).execute("select count(*) from notices").fetchone()[0]
+    log(f"  memory: Maine {size:,} into the big database ({stored:,} notices), bench/memory.py")
+    r = memory.measure(work, size, [], None)
+    r.pop("out", None)
+    r["stored_before"] = stored
+    r["timeline"] = r["timeline"][:: max(1, len(r["timeline"]) // 40)]
+    log(f"  memory: peak RSS {r['rss_mb']:.0f} MB, {r['wall']:.1f}s, {r['items']} notices")
+    return r
+
+
 def median_run(pairs: list[dict], kind: str) -> dict:
     """The repetition with the median wall time (a real run, not a blend of figures)."""
     runs = sorted((p[kind] for p in pairs), key=lambda r: r["wall"])
@@ -176,6 +197,9 @@ def main() -> None:
                         help="skip the extra CA crawl with BREACH_LIST_FIRST=1")  # fmt: skip
     parser.add_argument("--no-big-db", action="store_true",
                         help="skip Maine and Rankiteo crawled into the CA crawl's database")  # fmt: skip
+    parser.add_argument("--no-memory", action="store_true",
+                        help="skip the Maine backfill as big as the largest copy into its "
+                        "big database (bench/memory.py)")  # fmt: skip
     parser.add_argument("--stages", nargs="*", default=["ca", "me"],
                         help="sources whose stages are measured one at a time (none: skip)")  # fmt: skip
     parser.add_argument("--no-dedupe", action="store_true")
