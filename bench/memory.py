@@ -8,6 +8,7 @@ notices are the stored ones, so 40,000 are new). Issue target: under 400 MB peak
     bench/memory.py --db /tmp/big.db        # a database built before (copied, never changed)
     bench/memory.py --db big.db --keep /tmp/after.db   # keep the crawled copy
     bench/memory.py --db big.db -s ITEM_PIPELINES='{...}'   # extra scrapy settings
+    bench/memory.py --source ca --ca 50000 --me-stored 60000   # CA 50k into 60k Maine notices
 
 The crawl is one subprocess: peak RSS and CPU from `os.wait4`, and its RSS sampled every
 0.2 s from /proc (the timeline's peak and when it came, beside the crawl's own log lines).
@@ -31,11 +32,14 @@ from crawls import PY, Copy, full, log
 PEAK_TARGET_MB = 400
 
 
-def build_big_database(path: Path, ca: int, me: int) -> None:
+SPIDERS = {"ca": "ca_ag", "me": "me_ag", "rankiteo": "agg_rankiteo"}
+
+
+def build_big_database(path: Path, ca: int, me: int, sources=("ca", "me", "rankiteo")) -> None:
     """CA, then Maine, then Rankiteo backfilled into one database, as bench/run's big one."""
     copy = Copy(ca, me)
     try:
-        for prefix, spider in (("ca", "ca_ag"), ("me", "me_ag"), ("rankiteo", "agg_rankiteo")):
+        for prefix, spider in ((p, SPIDERS[p]) for p in sources):
             r = full(copy, prefix, spider, path, "backfill", feeds=False)
             log(f"  built: {spider} {r['items']:,} notices, {r['wall']:.0f} s")
     finally:
@@ -55,8 +59,9 @@ def _rss_mb(pid: int) -> float | None:
 class Sampler(threading.Thread):
     """RSS of the newest `scrapy crawl` child every 0.2 s: (seconds since start, MB)."""
 
-    def __init__(self) -> None:
+    def __init__(self, spider: str = "me_ag") -> None:
         super().__init__(daemon=True)
+        self.spider = spider.encode()
         self.samples: list[tuple[float, float]] = []
         self.stop = threading.Event()
         self.started = time.monotonic()
@@ -69,7 +74,7 @@ class Sampler(threading.Thread):
                 except OSError:
                     continue
                 # This worktree's interpreter: another checkout's crawls are not ours.
-                if cmd[:5] == [PY.encode(), b"-m", b"scrapy", b"crawl", b"me_ag"]:
+                if cmd[:5] == [PY.encode(), b"-m", b"scrapy", b"crawl", self.spider]:
                     return int(proc.name)
         return None
 
@@ -92,15 +97,19 @@ class Served:
         pass
 
 
-def measure(db: Path, me: int, settings: list[str], base: str | None) -> dict:
-    copy = Served(base) if base else Copy(10, me)
+def measure(db: Path, me: int, settings: list[str], base: str | None, source: str = "me",
+            ca: int = 10) -> dict:  # fmt: skip
+    """The backfill of `source` (Maine `me` notices, or CA `ca`) into `db`, its memory sampled."""
+    copy = (
+        Served(base) if base else Copy(ca if source == "ca" else 10, me if source == "me" else 10)
+    )
     try:
-        sampler = Sampler()
+        sampler = Sampler(SPIDERS[source])
         sampler.start()
         extra = []
         for setting in settings:
             extra += ["-s", setting]
-        result = full(copy, "me", "me_ag", db, "backfill", feeds=True, extra=extra)
+        result = full(copy, source, SPIDERS[source], db, "backfill", feeds=True, extra=extra)
         sampler.stop.set()
     finally:
         copy.stop()
@@ -113,8 +122,12 @@ def measure(db: Path, me: int, settings: list[str], base: str | None) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--db", type=Path, help="the big database to copy (else built)")
-    parser.add_argument("--ca", type=int, default=50_000, help="CA notices of a built database")
-    parser.add_argument("--me-stored", type=int, default=10_000, help="Maine notices stored")
+    parser.add_argument("--source", choices=("me", "ca"), default="me",
+                        help="the source backfilled: Maine (default) or CA")  # fmt: skip
+    parser.add_argument("--ca", type=int, default=50_000,
+                        help="CA notices of a built database (--source ca: CA notices backfilled)")  # fmt: skip
+    parser.add_argument("--me-stored", type=int, default=10_000,
+                        help="Maine notices stored (--source ca: the whole built database)")  # fmt: skip
     parser.add_argument("--me", type=int, default=50_000, help="Maine notices backfilled")
     parser.add_argument(
         "--base",
@@ -131,12 +144,16 @@ def main() -> None:
         if args.db:
             with sqlite3.connect(args.db) as src, sqlite3.connect(work) as dst:
                 src.backup(dst)
+        elif args.source == "ca":
+            log(f"building the big database: Maine {args.me_stored:,}")
+            build_big_database(work, 10, args.me_stored, sources=("me",))
         else:
             log(f"building the big database: CA {args.ca:,}, Maine {args.me_stored:,}, Rankiteo")
             build_big_database(work, args.ca, args.me_stored)
         stored = sqlite3.connect(work).execute("select count(*) from notices").fetchone()[0]
-        log(f"Maine {args.me:,} into {stored:,} stored notices")
-        r = measure(work, args.me, args.settings, args.base)
+        count = args.ca if args.source == "ca" else args.me
+        log(f"{SPIDERS[args.source]} {count:,} into {stored:,} stored notices")
+        r = measure(work, args.me, args.settings, args.base, args.source, args.ca)
         if args.keep:
             shutil.copy(work, args.keep)
     if args.log:

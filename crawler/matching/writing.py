@@ -53,28 +53,42 @@ def _incident_columns(db: sqlite_utils.Database) -> tuple[str, ...]:
 
 
 def write(db, groups, facts, rows_for_review, linked_at: str) -> None:
-    """Insert the incidents of `groups`, their links and the review rows."""
+    """Insert the incidents of `groups`, their links and the review rows.
+
+    Rows are handed to SQLite as they are made, not gathered first: a close pass writes tens
+    of thousands of incidents and links at its memory peak, and every row held at once (as
+    a dict, then as a list of values, then again for the links) was there on top of it."""
     columns = _incident_columns(db)
-    incident_rows = [incident_row(g, facts) for g in groups]
+    incident_ids: list[str] = []
+
+    def incident_values():
+        for group in groups:
+            row = incident_row(group, facts)
+            incident_ids.append(row["id"])
+            yield [row[c] for c in columns]
+
+    def members():
+        for group, incident_id in zip(groups, incident_ids, strict=True):
+            for notice_id in group.members:
+                yield group, incident_id, notice_id
+
     db.conn.executemany(
         f"insert or replace into incidents ({', '.join(columns)}) "
         f"values ({', '.join('?' for _ in columns)})",
-        [[row[c] for c in columns] for row in incident_rows],
+        incident_values(),
     )
-    link_rows = []
-    for group, row in zip(groups, incident_rows, strict=True):
-        for notice_id in group.members:
-            link = group.links[notice_id]
-            link_rows.append(
-                (notice_id, row["id"], link.rule, link.score, link.matched_notice_id, linked_at)
-            )
     db.conn.executemany(
         "insert or replace into incident_links "
         "(notice_id, incident_id, rule, score, matched_notice_id, linked_at) values (?,?,?,?,?,?)",
-        link_rows,
-    )
+        (
+            (nid, iid, g.links[nid].rule, g.links[nid].score, g.links[nid].matched_notice_id,
+             linked_at)
+            for g, iid, nid in members()
+        ),
+    )  # fmt: skip
     db.conn.executemany(
-        "update notices set incident_id = ? where id = ?", [(r[1], r[0]) for r in link_rows]
+        "update notices set incident_id = ? where id = ?",
+        ((iid, nid) for _, iid, nid in members()),
     )
     db.conn.executemany(
         f"insert into incident_review ({', '.join(REVIEW_COLUMNS)}) values (?,?,?,?,?,?)",
