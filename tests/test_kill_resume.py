@@ -32,13 +32,25 @@ def stored_count(db) -> int:
         return 0
 
 
-def start_backfill(server, db) -> subprocess.Popen:
+def start_backfill(server, db, spider: str = "ca_ag", prefix: str = "/ca",
+                   settings: tuple[str, ...] = ()) -> subprocess.Popen:  # fmt: skip
     env = {**os.environ, "BREACH_DB_PATH": str(db), "BREACH_LOG_LEVEL": "INFO"}
     return subprocess.Popen(
-        [sys.executable, "-m", "scrapy", "backfill", "ca_ag", "--base-url",
-         server.base_url("/ca"), "-s", "FEEDS={}"],
+        [sys.executable, "-m", "scrapy", "backfill", spider, "--base-url",
+         server.base_url(prefix), "-s", "FEEDS={}", *settings],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
+
+
+def stop_cleanly_after(db, proc, at_least: int) -> str:
+    """Ctrl-C once after `at_least` notices are stored: Scrapy closes and saves its queue."""
+    try:
+        wait_for_notices(db, proc, at_least=at_least)
+        proc.send_signal(signal.SIGINT)
+        log, _ = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    return log
 
 
 def wait_for_notices(db, proc, at_least: int, timeout: float = 30) -> None:
@@ -99,12 +111,7 @@ def test_backfill_stopped_cleanly_resumes_from_its_job_state(slow_portal, tmp_pa
     server, site, slow = slow_portal
     db = tmp_path / "b.db"
     proc = start_backfill(server, db)
-    try:
-        wait_for_notices(db, proc, at_least=20)
-        proc.send_signal(signal.SIGINT)  # Ctrl-C once: Scrapy closes and saves its queue
-        log, _ = proc.communicate(timeout=30)
-    finally:
-        proc.kill()
+    log = stop_cleanly_after(db, proc, at_least=20)
     assert proc.returncode == 1, log  # stopped early
     assert "to resume" in log
     jobs = job_dir(str(db), "ca_ag")

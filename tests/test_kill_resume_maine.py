@@ -6,13 +6,8 @@ in the saved queue, so the resumed run must read the list again (from the HTTP c
 the rest, or it would end "finished" with most notices never fetched.
 """
 
-import os
-import signal
-import subprocess
-import sys
-
-from helpers import ROOT, rows, scrapy_command
-from test_kill_resume import wait_for_notices
+from helpers import rows, scrapy_command
+from test_kill_resume import start_backfill, stop_cleanly_after
 
 from crawler.commands.backfill import job_dir
 from localportal.me import demo_site
@@ -20,7 +15,7 @@ from localportal.server import PortalServer
 
 DETAIL = r"/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.s?html$"
 # Two requests at a time: a batch of 8 detail requests (4 x CONCURRENT_REQUESTS).
-SETTINGS = ["-s", "CONCURRENT_REQUESTS=2", "-s", "FEEDS={}"]
+SETTINGS = ("-s", "CONCURRENT_REQUESTS=2")
 
 
 def test_maine_backfill_stopped_cleanly_resumes_every_listed_notice(tmp_path):
@@ -28,18 +23,8 @@ def test_maine_backfill_stopped_cleanly_resumes_every_listed_notice(tmp_path):
     db = tmp_path / "b.db"
     with PortalServer([site]) as server:
         slow = server.add_fault(DETAIL, "delay", times=-1, seconds=0.2)
-        env = {**os.environ, "BREACH_DB_PATH": str(db), "BREACH_LOG_LEVEL": "INFO"}
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "scrapy", "backfill", "me_ag", "--base-url",
-             server.base_url("/me"), *SETTINGS],
-            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        )  # fmt: skip
-        try:
-            wait_for_notices(db, proc, at_least=10)
-            proc.send_signal(signal.SIGINT)  # Ctrl-C once: Scrapy closes and saves its queue
-            log, _ = proc.communicate(timeout=30)
-        finally:
-            proc.kill()
+        proc = start_backfill(server, db, "me_ag", "/me", SETTINGS)
+        log = stop_cleanly_after(db, proc, at_least=10)
         assert proc.returncode == 1, log
         before = {r["source_id"] for r in rows(db, "select source_id from notices")}
         assert 10 <= len(before) < 60
