@@ -70,7 +70,7 @@ def write(db, groups, facts, rows_for_review, linked_at: str) -> None:
     def members():
         for group, incident_id in zip(groups, incident_ids, strict=True):
             for notice_id in group.members:
-                yield group, incident_id, notice_id
+                yield incident_id, notice_id, group.links[notice_id]
 
     db.conn.executemany(
         f"insert or replace into incidents ({', '.join(columns)}) "
@@ -81,14 +81,13 @@ def write(db, groups, facts, rows_for_review, linked_at: str) -> None:
         "insert or replace into incident_links "
         "(notice_id, incident_id, rule, score, matched_notice_id, linked_at) values (?,?,?,?,?,?)",
         (
-            (nid, iid, g.links[nid].rule, g.links[nid].score, g.links[nid].matched_notice_id,
-             linked_at)
-            for g, iid, nid in members()
+            (nid, iid, link.rule, link.score, link.matched_notice_id, linked_at)
+            for iid, nid, link in members()
         ),
-    )  # fmt: skip
+    )
     db.conn.executemany(
         "update notices set incident_id = ? where id = ?",
-        ((iid, nid) for _, iid, nid in members()),
+        ((iid, nid) for iid, nid, _ in members()),
     )
     db.conn.executemany(
         f"insert into incident_review ({', '.join(REVIEW_COLUMNS)}) values (?,?,?,?,?,?)",

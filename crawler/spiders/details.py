@@ -180,12 +180,8 @@ class RequestFeed:
         # A few requests beyond what the downloader takes at once: it never waits for a batch.
         self.batch = batch or 4 * concurrency
         self.entries: deque = deque()
-        self.fed = 0
         crawler.signals.connect(self._on_scheduler_empty, signal=signals.scheduler_empty)
         crawler.signals.connect(self._on_idle, signal=signals.spider_idle)
-
-    def __len__(self) -> int:
-        return len(self.entries)
 
     def first(self, entries: Iterable) -> list[Request]:
         """Queue `entries`; the first batch's requests, for the caller to yield itself."""
@@ -199,7 +195,6 @@ class RequestFeed:
     def _take(self) -> list:
         count = min(self.batch, len(self.entries))
         if count:
-            self.fed += count
             self.crawler.stats.inc_value(f"breach/{self.spider.name}/detail_batches")
         return [self.entries.popleft() for _ in range(count)]
 
